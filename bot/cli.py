@@ -1,0 +1,263 @@
+"""`schoolbrug` – the one command-line entry point. `schoolbrug COMMAND --help` for each command."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.config import PROJECT_ROOT, Settings
+
+
+def _db(settings: Settings):
+    from bot.db import open_db
+
+    return open_db(settings.db_path)
+
+
+# ------------------------------------------------------------------ run / train
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import serve
+
+    asyncio.run(serve(settings, interactive=False if args.no_chat else None))
+    return 0
+
+
+def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.training import train
+
+    out = Path(args.out) if args.out else settings.model_dir
+    languages = tuple(args.languages.split(",")) if args.languages else None
+    kwargs: dict[str, Any] = {"force": args.force}
+    if languages:
+        kwargs["languages"] = languages
+    if args.config:
+        kwargs["config"] = Path(args.config).resolve()
+    path = train(out, **kwargs)
+    print(path)
+    return 0
+
+
+# ------------------------------------------------------------------------ ask
+def _load_assistant(settings: Settings, model: str | None):
+    from bot.assistant import Assistant
+    from bot.training import ensure_model, quiet_rasa
+
+    quiet_rasa()
+    path = Path(model) if model else ensure_model(settings.model_dir)
+    return Assistant.from_model(path)
+
+
+def _school_profile(settings: Settings, school: str | None) -> dict | None:
+    if not school:
+        return None
+    from bot.profile import load_profile
+
+    path = Path(school)
+    if not path.exists():
+        path = settings.schools_dir / f"{school}.yml"
+    return load_profile(path).to_json_dict()
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    assistant = _load_assistant(settings, args.model)
+    school = _school_profile(settings, args.school)
+    out = sys.stdout
+    if args.jsonl:
+        for n, line in enumerate(sys.stdin, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                text = str(item.get("text") or "")
+            except (ValueError, AttributeError) as err:
+                out.write(json.dumps({"id": None, "error": f"line {n}: not a JSON object ({err})"}) + "\n")
+                continue
+            sender = item.get("sender")
+            decision = assistant.respond(text, sender=str(sender) if sender is not None else None,
+                                         lang_hint=item.get("lang") or args.lang, school=school)
+            out.write(json.dumps(decision.contract(item.get("id")), ensure_ascii=False) + "\n")
+            out.flush()
+        return 0
+    if not args.text:
+        print("schoolbrug ask: give a TEXT or --jsonl", file=sys.stderr)
+        return 2
+    decision = assistant.respond(" ".join(args.text), sender=args.sender, lang_hint=args.lang, school=school)
+    out.write(json.dumps(decision.contract(None), ensure_ascii=False) + "\n")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.evaluation import evaluate, format_report
+
+    assistant = _load_assistant(settings, args.model)
+    rows = [json.loads(l) for l in Path(args.file).read_text(encoding="utf-8").splitlines() if l.strip()]
+    report = evaluate(assistant, rows, use_lang_hint=not args.no_lang_hint)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+    else:
+        print(format_report(report))
+    return 0
+
+
+def cmd_crossval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.evaluation import cross_validate
+
+    print(cross_validate(folds=args.folds, out=Path(args.out)))
+    return 0
+
+
+# --------------------------------------------------------------- administration
+def cmd_school(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import store
+    from bot.profile import ProfileError, load_profile
+
+    if args.action == "list":
+        db = _db(settings)
+        for s in store.list_schools(db):
+            print(f"{s['id']}\t{s['name']}\t(updated {s['updated_at']})")
+        return 0
+    if not args.path:
+        print(f"schoolbrug school {args.action}: give the profile's path", file=sys.stderr)
+        return 2
+    try:
+        profile = load_profile(args.path)
+    except ProfileError as err:
+        print(f"The profile was refused; nothing was changed.\n{err}", file=sys.stderr)
+        return 1
+    if args.action == "validate":
+        print(f"{args.path}: OK ({profile.name}, {len(profile.classes)} classes)")
+        return 0
+    stats = store.upsert_school(_db(settings), profile, str(args.path))
+    print(f"{profile.id}: {profile.name} saved ({stats['classes_added']} classes added, "
+          f"{stats['classes_updated']} updated)")
+    return 0
+
+
+def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import store
+    from bot.invites import deep_link, write_qr_png
+
+    db = _db(settings)
+    if store.get_school(db, args.school) is None:
+        print(f"No school {args.school!r}. Load its profile first: schoolbrug school load schools/<id>.yml",
+              file=sys.stderr)
+        return 1
+    username = args.bot or settings.bot_username or "SchoolbrugBot"
+    if args.kind == "parent":
+        klass = store.find_class(db, args.school, args.klass or "")
+        if klass is None:
+            codes = [r["code"] for r in db["classes"].rows_where("school_id = ?", [args.school])]
+            print(f"No class {args.klass!r} at {args.school}. Classes: {', '.join(codes)}", file=sys.stderr)
+            return 1
+        token = store.create_invite(db, store.PARENT_INVITE, args.school, class_id=klass["id"], days_valid=args.days)
+        link = deep_link(username, token)
+        qr = Path(args.qr) if args.qr else PROJECT_ROOT / "var" / "invites" / f"{args.school}-{klass['code']}.png"
+        write_qr_png(link, qr)
+        print(f"{klass['name']}: {link}\nQR code: {qr}")
+        return 0
+    if args.role not in store.STAFF_ROLES:
+        print(f"--role must be one of {', '.join(store.STAFF_ROLES)}", file=sys.stderr)
+        return 2
+    token = store.create_invite(db, args.role, args.school, role=args.role, name=args.name,
+                                days_valid=min(args.days, 14), max_uses=1)
+    print(f"{args.role} invite for {args.name or '(name on first use)'}, one use: {deep_link(username, token)}")
+    return 0
+
+
+def cmd_people(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import store
+
+    db = _db(settings)
+    store.audit(db, "cli", "admin", "people_list", args.school, args.school or "*")
+    for r in store.list_people(db, args.school):
+        extra = r.get("classes") or r.get("languages") or ""
+        print(f"{r['school_id']}\t{r['role']}\t{r['name'] or '–'}\t{r['telegram_id']}\t{extra}")
+    return 0
+
+
+def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.i18n_tools import update_catalogues
+
+    print(update_catalogues())
+    return 0
+
+
+# ------------------------------------------------------------------------ main
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="schoolbrug", description="Schoolbrug: a Telegram assistant for parents of "
+                                "pupils in Flemish schools, in their own language.")
+    p.add_argument("-v", "--verbose", action="store_true", help="more logging")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="start the bot (Telegram with TELEGRAM_BOT_TOKEN, else the local emulator)")
+    r.add_argument("--no-chat", action="store_true", help="with the emulator: do not open the terminal chat")
+    r.set_defaults(func=cmd_run)
+
+    t = sub.add_parser("train", help="train the Rasa model (skipped when an up-to-date one exists)")
+    t.add_argument("--force", action="store_true", help="train even when the model is up to date")
+    t.add_argument("--languages", help="comma-separated subset of tier-1 languages (default: all)")
+    t.add_argument("--config", help="another Rasa config file")
+    t.add_argument("--out", help="model folder (default: models/ or SCHOOLBRUG_MODEL_DIR)")
+    t.set_defaults(func=cmd_train)
+
+    a = sub.add_parser("ask", help="answer messages offline and print the decision as JSON (BRIEF §6)")
+    a.add_argument("text", nargs="*", help="the message")
+    a.add_argument("--sender", help="conversation id: the same sender continues one conversation")
+    a.add_argument("--lang", help="the parent's known language (a hint, e.g. from their profile)")
+    a.add_argument("--jsonl", action="store_true", help="read JSON lines {id, text, sender?, lang?} from stdin")
+    a.add_argument("--school", help="school id or profile path whose facts fill the answers")
+    a.add_argument("--model", help="a model file (default: the trained model in models/)")
+    a.set_defaults(func=cmd_ask)
+
+    e = sub.add_parser("eval", help="score a JSONL file in the format of shared/spec/eval-sample.jsonl")
+    e.add_argument("file")
+    e.add_argument("--model")
+    e.add_argument("--json", action="store_true", help="print the full report as JSON")
+    e.add_argument("--no-lang-hint", action="store_true", help="ignore the file's lang field (test detection)")
+    e.set_defaults(func=cmd_eval)
+
+    c = sub.add_parser("crossval", help="rasa test nlu cross-validation of the NLU pipeline")
+    c.add_argument("--folds", type=int, default=5)
+    c.add_argument("--out", default=str(PROJECT_ROOT / "var" / "crossval"))
+    c.set_defaults(func=cmd_crossval)
+
+    s = sub.add_parser("school", help="create, update, validate or list school profiles")
+    s.add_argument("action", choices=["load", "validate", "list"])
+    s.add_argument("path", nargs="?", help="the profile, e.g. schools/de-regenboog.yml")
+    s.set_defaults(func=cmd_school)
+
+    i = sub.add_parser("invite", help="create an invite link (+ QR code for parents)")
+    i.add_argument("kind", choices=["parent", "staff"])
+    i.add_argument("--school", required=True, help="school id")
+    i.add_argument("--class", dest="klass", help="class code, for parent invites (e.g. L1A)")
+    i.add_argument("--role", default="staff", help="staff, brugfiguur or admin, for staff invites")
+    i.add_argument("--name", help="the colleague's name, for staff invites")
+    i.add_argument("--days", type=int, default=365, help="days the link stays valid")
+    i.add_argument("--qr", help="where to write the QR code PNG")
+    i.add_argument("--bot", help="the bot's @username (default: SCHOOLBRUG_BOT_USERNAME)")
+    i.set_defaults(func=cmd_invite)
+
+    pe = sub.add_parser("people", help="list staff, brugfiguren, admins and linked parents")
+    pe.add_argument("--school", help="only this school")
+    pe.set_defaults(func=cmd_people)
+
+    g = sub.add_parser("i18n", help="refresh the translation catalogues after changing interface text")
+    g.set_defaults(func=cmd_i18n)
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "telegram", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    sys.exit(args.func(args, Settings.from_env()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""The one SQLite file the bot stores everything in, and its schema migrations.
+
+sqlite-utils' `Migrations` records each applied step in `_sqlite_migrations`,
+so `open_db()` can run on every start: pending steps run once, re-running is a
+no-op. Add a new step at the end; never edit one that has shipped.
+"""
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("schoolbrug")
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@migrations()
+def m001_core(db: Database) -> None:
+    db["schools"].create(
+        {"id": str, "name": str, "profile_json": str, "profile_path": str, "retention_days": int,
+         "updated_at": str},
+        pk="id",
+    )
+    db["classes"].create(
+        {"id": str, "school_id": str, "code": str, "name": str, "teacher": str},
+        pk="id", foreign_keys=[("school_id", "schools", "id")],
+    )
+    db["classes"].create_index(["school_id", "code"], unique=True)
+    # One row per Telegram user who consented. Nothing is stored before consent.
+    db["caregivers"].create(
+        {"telegram_id": int, "first_name": str, "language": str, "consent_at": str,
+         "privacy_version": str, "created_at": str, "last_seen_at": str},
+        pk="telegram_id",
+    )
+    # A child is known only by school, class and an optional label the parent gives.
+    db["children"].create(
+        {"id": int, "school_id": str, "class_id": str, "label": str, "created_at": str},
+        pk="id", foreign_keys=[("school_id", "schools", "id"), ("class_id", "classes", "id")],
+    )
+    db["caregiver_children"].create(
+        {"caregiver_id": int, "child_id": int, "relation": str, "linked_at": str},
+        pk=("caregiver_id", "child_id"),
+        foreign_keys=[("caregiver_id", "caregivers", "telegram_id"), ("child_id", "children", "id")],
+    )
+    # Staff, brugfiguren and school admins; one row per person and school.
+    db["staff"].create(
+        {"telegram_id": int, "school_id": str, "role": str, "name": str, "languages": str,
+         "working_hours": str, "active": int, "created_at": str},
+        pk=("telegram_id", "school_id"), foreign_keys=[("school_id", "schools", "id")],
+    )
+    db["invites"].create(
+        {"token": str, "kind": str, "school_id": str, "class_id": str, "child_id": int,
+         "role": str, "name": str, "created_by": str, "created_at": str, "expires_at": str,
+         "max_uses": int, "uses": int},
+        pk="token",
+    )
+    # A refusal of consent is counted, without anything that identifies the person.
+    db["consent_refusals"].create({"id": int, "at": str, "school_id": str, "language": str}, pk="id")
+    db["conversation_log"].create(
+        {"id": int, "telegram_id": int, "direction": str, "text": str, "language": str,
+         "topic": str, "confidence": float, "options": str, "handoff": int, "created_at": str,
+         "expires_at": str},
+        pk="id",
+    )
+    db["conversation_log"].create_index(["telegram_id"])
+    db["conversation_log"].create_index(["expires_at"])
+    db["audit_log"].create(
+        {"id": int, "at": str, "actor": str, "role": str, "action": str, "school_id": str,
+         "target": str, "details": str},
+        pk="id",
+    )
+
+
+def open_db(path: Path | str) -> Database:
+    """Open (creating if needed) the database in WAL mode and apply pending migrations."""
+    path = Path(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level=None)
+    db = Database(conn)
+    if str(path) != ":memory:":
+        db.enable_wal()
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA busy_timeout = 30000")
+    migrations.apply(db)
+    return db

@@ -1,0 +1,1 @@
+"""Understanding a parent's message: normalisation, concept lexicon, safety check."""

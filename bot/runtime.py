@@ -1,0 +1,107 @@
+"""Starting Schoolbrug: database, school profiles, model, then the Telegram loop.
+
+With `TELEGRAM_BOT_TOKEN` set, the bot polls Telegram (or the Bot API server at
+`TELEGRAM_API_BASE`). Without a token it starts the local Bot API emulator on
+127.0.0.1 and, in a terminal, an interactive chat where you play a parent.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from bot import store
+from bot.assistant import Assistant
+from bot.config import Settings
+from bot.db import open_db
+from bot.profile import ProfileError, load_profile
+from bot.telegram.app import build_application
+from bot.telegram.services import Services
+from bot.training import ensure_model
+
+logger = logging.getLogger("schoolbrug")
+EMULATOR_TOKEN = "123456:SCHOOLBRUG-LOCAL"
+PURGE_EVERY_S = 6 * 3600
+
+
+def load_school_profiles(db: Database, schools_dir: Path) -> list[str]:
+    """Load every profile in `schools_dir`; a bad one is reported and skipped, the rest load."""
+    loaded = []
+    for path in sorted(Path(schools_dir).glob("*.yml")):
+        try:
+            profile = load_profile(path)
+        except ProfileError as err:
+            for problem in err.problems:
+                logger.error("school profile refused: %s", problem)
+            continue
+        store.upsert_school(db, profile, str(path))
+        loaded.append(profile.id)
+    return loaded
+
+
+def prepare(settings: Settings) -> Services:
+    db = open_db(settings.db_path)
+    schools = load_school_profiles(db, settings.schools_dir)
+    logger.info("schools: %s", ", ".join(schools) or "none")
+    purged = store.purge_expired(db)
+    if purged:
+        logger.info("purged %d expired conversation log lines", purged)
+    model = ensure_model(settings.model_dir)
+    logger.info("loading model %s", model.name)
+    assistant = Assistant.from_model(model)
+    return Services(settings=settings, db=db, assistant=assistant,
+                    bot_username=settings.bot_username or "SchoolbrugBot")
+
+
+async def _purge_loop(db: Database) -> None:
+    while True:
+        await asyncio.sleep(PURGE_EVERY_S)
+        store.purge_expired(db)
+
+
+async def serve(settings: Settings, services: Services | None = None, interactive: bool | None = None) -> None:
+    services = services or prepare(settings)
+    emulator = None
+    token, api_base = settings.bot_token, settings.api_base or None
+    if settings.uses_emulator:
+        from bot.emulator import BotApiEmulator
+
+        token = EMULATOR_TOKEN
+        emulator = BotApiEmulator(token=token, port=int(os.environ.get("SCHOOLBRUG_EMULATOR_PORT", "0")),
+                                  bot_username=settings.bot_username or "SchoolbrugBot")
+        api_base = await emulator.start()
+        logger.info("no TELEGRAM_BOT_TOKEN: using the local Bot API emulator at %s", api_base)
+    app = build_application(services, token, api_base)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    purge = asyncio.create_task(_purge_loop(services.db))
+    async with app:
+        await app.start()
+        await app.updater.start_polling(poll_interval=0.0, timeout=10, drop_pending_updates=False)
+        logger.info("Schoolbrug is running as @%s", services.bot_username)
+        if emulator is not None and (interactive if interactive is not None else sys.stdin.isatty()):
+            from bot.terminal_chat import TerminalChat
+
+            chat = TerminalChat(emulator, services)
+            done = asyncio.create_task(chat.run())
+            waiter = asyncio.create_task(stop.wait())
+            await asyncio.wait({done, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            for task in (done, waiter):
+                task.cancel()
+        else:
+            await stop.wait()
+        await app.updater.stop()
+        await app.stop()
+    purge.cancel()
+    if emulator:
+        await emulator.stop()

@@ -1,0 +1,114 @@
+"""Commands for school staff, brugfiguren and admins. Roles are checked on every call.
+
+Staff-facing text is Dutch: it is the working language of Flemish schools.
+"""
+from __future__ import annotations
+
+import functools
+import io
+from typing import Awaitable, Callable
+
+import segno
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import store
+from bot.i18n import tr
+from bot.invites import deep_link
+from bot.telegram import keyboards
+from bot.telegram.onboarding import guess_language
+from bot.telegram.services import services_of
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+def requires(*roles: str) -> Callable[[Handler], Handler]:
+    """Run the command only for users who hold one of `roles` at some school; refuse politely otherwise."""
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def checked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            db = services_of(context).db
+            who = store.roles_of(db, update.effective_user.id)
+            if not who.has(*roles):
+                caregiver = store.get_caregiver(db, update.effective_user.id)
+                lang = caregiver["language"] if caregiver else guess_language(update)
+                store.audit(db, str(update.effective_user.id), "none", "refused", None,
+                            handler.__name__, {"needs": list(roles)})
+                await update.effective_message.reply_text(
+                    tr(lang, "Sorry, dit commando is alleen voor medewerkers van de school. "
+                             "Heb je een vraag? Schrijf ze gewoon, of praat met een persoon."),
+                    reply_markup=keyboards.person_only(lang))
+                return
+            context.user_data["roles"] = who
+            await handler(update, context)
+
+        return checked
+
+    return wrap
+
+
+def _school_for(context: ContextTypes.DEFAULT_TYPE, *roles: str) -> str:
+    who: store.Roles = context.user_data["roles"]
+    return who.schools_with(*roles)[0]
+
+
+@requires("staff", "brugfiguur", "admin")
+async def staffhelp_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    who: store.Roles = context.user_data["roles"]
+    lines = ["Schoolbrug voor medewerkers:",
+             "/invite KLAS – uitnodigingslink en QR-code voor de ouders van een klas (bv. /invite L1A)"]
+    if who.has("admin"):
+        lines += ["/people – medewerkers en ouders van je school",
+                  "/staffinvite ROL NAAM – een medewerker uitnodigen (ROL: staff, brugfiguur of admin)"]
+    await update.message.reply_text("\n".join(lines))
+
+
+@requires("staff", "brugfiguur", "admin")
+async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = services_of(context)
+    school_id = _school_for(context, "staff", "brugfiguur", "admin")
+    if not context.args:
+        classes = [r["code"] for r in services.db["classes"].rows_where("school_id = ?", [school_id],
+                                                                         order_by="code")]
+        await update.message.reply_text("Voor welke klas? Bijvoorbeeld /invite " + (classes[0] if classes else "L1A")
+                                        + "\nKlassen: " + ", ".join(classes))
+        return
+    klass = store.find_class(services.db, school_id, context.args[0])
+    if klass is None:
+        await update.message.reply_text(f"De klas {context.args[0]!r} bestaat niet in je school.")
+        return
+    token = store.create_invite(services.db, store.PARENT_INVITE, school_id, class_id=klass["id"],
+                                created_by=str(update.effective_user.id), days_valid=365)
+    link = deep_link(services.bot_username, token)
+    png = io.BytesIO()
+    segno.make(link, error="q").save(png, kind="png", scale=10, border=4)
+    png.seek(0)
+    await update.message.reply_photo(png, caption=f"Uitnodiging voor de ouders van {klass['name']}:\n{link}\n"
+                                                  "Print de QR-code of stuur de link door. Hij werkt 1 jaar.")
+
+
+@requires("admin")
+async def people_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = services_of(context)
+    school_id = _school_for(context, "admin")
+    store.audit(services.db, str(update.effective_user.id), "admin", "people_list", school_id, school_id)
+    rows = store.list_people(services.db, school_id)
+    staff = [f"• {r['name']} – {r['role']}" for r in rows if r["kind"] == "staff"]
+    parents = [f"• {r['name'] or '–'} ({r['language']}) – {r['classes']}" for r in rows if r["kind"] == "parent"]
+    text = "Medewerkers:\n" + ("\n".join(staff) or "–") + f"\n\nOuders ({len(parents)}):\n" + ("\n".join(parents) or "–")
+    await update.message.reply_text(text[:4000])
+
+
+@requires("admin")
+async def staffinvite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = services_of(context)
+    school_id = _school_for(context, "admin")
+    if not context.args or context.args[0] not in store.STAFF_ROLES:
+        await update.message.reply_text("Gebruik: /staffinvite ROL NAAM – ROL is staff, brugfiguur of admin.")
+        return
+    role, name = context.args[0], " ".join(context.args[1:]) or None
+    token = store.create_invite(services.db, role, school_id, role=role, name=name,
+                                created_by=str(update.effective_user.id), days_valid=7, max_uses=1)
+    await update.message.reply_text(f"Stuur deze link naar {name or 'de nieuwe collega'} "
+                                    f"(werkt één keer, 7 dagen):\n{deep_link(services.bot_username, token)}")

@@ -1,0 +1,99 @@
+"""Shared fixtures: a real trained Rasa model (a small one, cached by fingerprint),
+a real SQLite file per test, and the bot running its real python-telegram-bot
+stack over HTTP against the local Bot API emulator on 127.0.0.1."""
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot import store
+from bot.assistant import Assistant
+from bot.config import PROJECT_ROOT, Settings
+from bot.db import open_db
+from bot.emulator import BotApiEmulator
+from bot.profile import load_profile
+from bot.telegram.app import build_application
+from bot.telegram.services import Services
+from bot.training import train
+
+TEST_LANGUAGES = ("nl", "en", "fr", "ar", "tr")
+EXAMPLE_SCHOOL = PROJECT_ROOT / "schools" / "de-regenboog.yml"
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    """A model trained on five languages: small enough for speed, real enough to decide."""
+    out = Path(os.environ.get("SCHOOLBRUG_TEST_MODEL_DIR", PROJECT_ROOT / "var" / "test-models"))
+    return train(out, languages=TEST_LANGUAGES)
+
+
+@pytest.fixture(scope="session")
+def assistant(model_path: Path) -> Assistant:
+    return Assistant.from_model(model_path)
+
+
+@pytest.fixture
+def db(tmp_path: Path):
+    database = open_db(tmp_path / "schoolbrug.db")
+    store.upsert_school(database, load_profile(EXAMPLE_SCHOOL), str(EXAMPLE_SCHOOL))
+    yield database
+    database.conn.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return replace(Settings(), db_path=tmp_path / "schoolbrug.db", model_dir=tmp_path / "models",
+                   bot_username="SchoolbrugTestBot", concurrent_updates=16)
+
+
+class Harness:
+    """The emulator, the running bot and its services, for one test."""
+
+    def __init__(self, emulator: BotApiEmulator, services: Services) -> None:
+        self.emu = emulator
+        self.services = services
+        self.db = services.db
+
+    def invite(self, class_code: str = "L1A") -> str:
+        klass = store.find_class(self.db, "de-regenboog", class_code)
+        return store.create_invite(self.db, store.PARENT_INVITE, "de-regenboog", class_id=klass["id"])
+
+    async def say(self, user: dict, text: str, expect: int = 1, timeout: float = 10.0):
+        before = len(self.emu.sent_to(user["id"], "sendMessage"))
+        self.emu.send_text(user, text)
+        return await self.emu.wait_sent(user["id"], expect, timeout=timeout, after=before)
+
+    async def tap(self, user: dict, sent, button: str, expect: int = 1, method: str | None = "sendMessage"):
+        before = len(self.emu.sent_to(user["id"], method))
+        self.emu.tap(user, sent, button)
+        return await self.emu.wait_sent(user["id"], expect, after=before, method=method)
+
+    async def onboard(self, user: dict, lang_name: str = "English", relation: str = "Moeder") -> None:
+        """Run the whole parent onboarding from a class invite."""
+        picker = (await self.say(user, f"/start {self.invite()}"))[-1]
+        notice = (await self.tap(user, picker, lang_name, expect=1))[-1]
+        consent_button = notice.buttons[0]["callback_data"]
+        linked = await self.tap(user, notice, consent_button, expect=1)
+        relation_msg = linked[-1]
+        await self.tap(user, relation_msg, relation_msg.buttons[0]["callback_data"], expect=1,
+                       method="editMessageText")
+
+
+@pytest_asyncio.fixture
+async def harness(db, settings, assistant):
+    emulator = BotApiEmulator(token="123456:TEST", bot_username="SchoolbrugTestBot")
+    base = await emulator.start()
+    services = Services(settings=settings, db=db, assistant=assistant, bot_username="SchoolbrugTestBot")
+    app = build_application(services, emulator.token, base)
+    async with app:
+        await app.start()
+        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        yield Harness(emulator, services)
+        await app.updater.stop()
+        await app.stop()
+    await emulator.stop()
