@@ -81,6 +81,10 @@ class Assistant:
                 teacher: str | None = None) -> Decision:
         detection = self.detector.detect(text, stored=lang_hint, telegram=telegram_lang)
         lang = detection.language
+        if not text.strip():
+            reply_lang = lang if lang in TIER1 else "en"
+            return Decision(lang, "fallback", 0.0, [], False,
+                            tr(reply_lang, "Ik zie een leeg bericht. Schrijf gerust je vraag."), reply_lang, "empty")
         parse = self.engine.parse(text)
         ranking = [(r["name"], float(r["confidence"])) for r in parse.get("intent_ranking", [])
                    if r["name"] != "nlu_fallback"]
@@ -119,7 +123,8 @@ class Assistant:
             return chosen, chosen, []
         if conf >= ANSWER_THRESHOLD:
             return top, top, []
-        options = [t for t, p in ranking[:MAX_OPTIONS] if p >= OPTION_MIN and t != "out_of_scope"]
+        # Offer school topics; chat turns make poor choices and a person is always one button away.
+        options = [t for t, p in ranking if p >= OPTION_MIN and kind_of(t) in ("answer", "sensitive")][:MAX_OPTIONS]
         topic = top if conf >= FALLBACK_FLOOR else "fallback"
         return "nlu_fallback", topic, options
 

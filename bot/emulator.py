@@ -60,7 +60,7 @@ class Sent:
 
     def button(self, text_part: str) -> dict[str, Any]:
         for b in self.buttons:
-            if text_part in b.get("text", "") or text_part == b.get("callback_data"):
+            if text_part in b.get("text", "") or str(b.get("callback_data", "")).startswith(text_part):
                 return b
         raise KeyError(f"no button {text_part!r} in {[b.get('text') for b in self.buttons]}")
 

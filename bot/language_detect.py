@@ -139,6 +139,8 @@ class LanguageDetector:
         if script is None:  # only digits, emoji, punctuation
             return Detection(prior or "nl", False, {})
         candidates = SCRIPTS[script]
+        if script == "latin" and prior == "ar":
+            candidates = candidates + ("ar",)  # Moroccan Darija is often typed in Latin letters
         if len(candidates) == 1:
             return Detection(candidates[0], True, {candidates[0]: 1.0})
         scores = {lang: 0.0 for lang in candidates}
@@ -169,6 +171,6 @@ class LanguageDetector:
         best, best_score = ranked[0]
         margin = best_score - ranked[1][1] if len(ranked) > 1 else 99.0
         confident = n_words >= 3 and margin >= 1.0
-        if not confident and prior in scores and best != prior and margin < 1.0:
-            best = prior  # a short or unclear message does not switch the language
+        if not confident and prior in SUPPORTED and best != prior and (n_words <= 3 or prior in scores):
+            best = prior  # a short or unclear message does not switch the conversation's language
         return Detection(best if best in SUPPORTED else (prior or "nl"), confident, dict(ranked))

@@ -32,7 +32,8 @@ async def test_a_4000_character_message_is_answered_and_kept_whole(harness):
     await harness.onboard(user, "Español")
     text = ("Hola, mi hijo está enfermo con fiebre y no puede ir a la escuela hoy. " * 60)[:4000]
     replies = await harness.say(user, text, expect=2)
-    assert replies[0].text.startswith(tr("es", "Dank je voor je lange bericht.")[:10])
+    assert replies[0].text == tr("es", "Dank je voor je lange bericht. Ik heb het begin gelezen; het hele bericht "
+                                       "blijft bewaard, zodat een persoon het kan lezen.")
     logged = [r["text"] for r in harness.db["conversation_log"].rows_where("telegram_id = 7002 and direction = 'in'")]
     assert text in logged, "the whole message is stored, nothing is lost"
 
@@ -44,7 +45,7 @@ async def test_messages_before_consent_ask_to_choose_a_language_first(harness):
     assert replies[1].buttons
     before = len(harness.emu.sent_to(7003, "sendMessage"))
     harness.emu.send_sticker(user)
-    assert (await harness.emu.wait_sent(7003, 2, after=before))[0].text.startswith(tr("fr", "Kies eerst")[:5])
+    assert (await harness.emu.wait_sent(7003, 2, after=before))[0].text == replies[0].text
     assert harness.db["caregivers"].count == 0 and harness.db["conversation_log"].count == 0
 
 

@@ -1,0 +1,154 @@
+"""Play N parents at once against the emulator, with the bot in its own process.
+
+    .venv/bin/python bench/load_driver.py --parents 20 --questions 5
+
+Starts the Bot API emulator here, starts `schoolbrug run --no-chat` as a separate
+process pointed at it (its own SQLite file), onboards N parents from a class
+invite, then lets them all ask questions at the same time. Prints reply latency
+(from the moment the update is available to the bot until its reply reaches the
+emulator) p50/p95/max, throughput, the bot's resident memory idle and under load,
+and how fast a command that needs no model (/help) is answered while the model is
+busy (the event loop keeps serving).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot import store  # noqa: E402
+from bot.db import open_db  # noqa: E402
+from bot.emulator import BotApiEmulator  # noqa: E402
+from bot.profile import load_profile  # noqa: E402
+
+TOKEN = "777000:BENCH"
+LANGS = ["nl", "fr", "en", "ar", "tr", "pl", "ro", "bg", "uk", "ru", "es", "so"]
+NAMES = {"nl": "Nederlands", "fr": "Français", "en": "English", "ar": "العربية", "tr": "Türkçe", "pl": "Polski",
+         "ro": "Română", "bg": "Български", "uk": "Українська", "ru": "Русский", "es": "Español", "so": "Soomaali"}
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def questions() -> dict[str, list[str]]:
+    rows = [json.loads(l) for l in (ROOT / "bench" / "data" / "heldout_like.jsonl").read_text().splitlines() if l]
+    out: dict[str, list[str]] = {}
+    for r in rows:
+        out.setdefault(r["lang"], []).append(r["text"])
+    return out
+
+
+async def wait_reply(emu: BotApiEmulator, chat_id: int, after: int, timeout: float = 60) -> float:
+    """Seconds until the next sendMessage to chat_id after index `after`."""
+    got = await emu.wait_sent(chat_id, 1, timeout=timeout, after=after)
+    return got[0].at
+
+
+async def onboard(emu: BotApiEmulator, user: dict, lang: str, token: str) -> None:
+    uid = user["id"]
+    n = len(emu.sent_to(uid, "sendMessage"))
+    emu.send_text(user, f"/start {token}")
+    picker = (await emu.wait_sent(uid, 1, after=n, timeout=60))[0]
+    emu.tap(user, picker, f"L:{lang}:")
+    notice = (await emu.wait_sent(uid, 2, after=n, timeout=60))[1]
+    emu.tap(user, notice, notice.buttons[0]["callback_data"])
+    relation = (await emu.wait_sent(uid, 3, after=n, timeout=60))[2]
+    edits = len(emu.sent_to(uid, "editMessageText"))
+    emu.tap(user, relation, relation.buttons[0]["callback_data"])
+    await emu.wait_sent(uid, 1, after=edits, method="editMessageText", timeout=60)
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--parents", type=int, default=20)
+    ap.add_argument("--questions", type=int, default=5, help="questions per parent")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    random.seed(args.seed)
+    tmp = Path(tempfile.mkdtemp(prefix="schoolbrug-bench-"))
+    db_path = tmp / "bench.db"
+    db = open_db(db_path)
+    profile = load_profile(ROOT / "schools" / "de-regenboog.yml")
+    store.upsert_school(db, profile, "schools/de-regenboog.yml")
+    token = store.create_invite(db, store.PARENT_INVITE, profile.id, class_id=f"{profile.id}:L1A")
+
+    emu = BotApiEmulator(token=TOKEN, bot_username="SchoolbrugBenchBot")
+    base = await emu.start()
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": base, "SCHOOLBRUG_DB": str(db_path),
+           "SCHOOLBRUG_SCHOOLS_DIR": str(tmp / "no-schools")}
+    started = time.monotonic()
+    bot = subprocess.Popen([str(ROOT / ".venv" / "bin" / "schoolbrug"), "run", "--no-chat"], env=env, cwd=ROOT,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        await emu.wait_call("getUpdates", 1, timeout=600)
+        ready = time.monotonic() - started
+        await asyncio.sleep(2)
+        idle = rss_mb(bot.pid)
+        users = [emu.user(100000 + i, f"Ouder{i}") for i in range(args.parents)]
+        langs = [LANGS[i % len(LANGS)] for i in range(args.parents)]
+        await asyncio.gather(*(onboard(emu, u, l, token) for u, l in zip(users, langs)))
+        pool = questions()
+        latencies: list[float] = []
+        help_latencies: list[float] = []
+        peak = idle
+
+        async def parent(user: dict, lang: str) -> None:
+            nonlocal peak
+            for q in random.sample(pool[lang], args.questions):
+                n = len(emu.sent_to(user["id"], "sendMessage"))
+                t0 = time.monotonic()
+                emu.send_text(user, q)
+                latencies.append(await wait_reply(emu, user["id"], n) - t0)
+                peak = max(peak, rss_mb(bot.pid))
+                await asyncio.sleep(random.uniform(0.0, 0.3))
+
+        async def helper_probe() -> None:
+            probe = emu.user(99999, "Probe")
+            await onboard(emu, probe, "nl", token)
+            for _ in range(args.questions):
+                n = len(emu.sent_to(99999, "sendMessage"))
+                t0 = time.monotonic()
+                emu.send_text(probe, "/help")
+                help_latencies.append(await wait_reply(emu, 99999, n) - t0)
+                await asyncio.sleep(0.2)
+
+        t0 = time.monotonic()
+        await asyncio.gather(helper_probe(), *(parent(u, l) for u, l in zip(users, langs)))
+        wall = time.monotonic() - t0
+        lat = sorted(latencies)
+        p95 = lat[max(0, int(len(lat) * 0.95) - 1)]
+        print(f"parents                 {args.parents} ({args.questions} questions each, {len(lat)} replies)")
+        print(f"bot ready after         {ready:.1f} s (process start to first getUpdates)")
+        print(f"reply latency           p50 {statistics.median(lat)*1000:.0f} ms, p95 {p95*1000:.0f} ms, "
+              f"max {lat[-1]*1000:.0f} ms")
+        print(f"/help while busy        p50 {statistics.median(help_latencies)*1000:.0f} ms, "
+              f"max {max(help_latencies)*1000:.0f} ms")
+        print(f"throughput              {len(lat)/wall:.1f} replies/s")
+        print(f"resident memory         idle {idle:.0f} MB, peak {peak:.0f} MB")
+        print(f"p95 target 300 ms       ratio {p95/0.3:.2f}")
+    finally:
+        bot.terminate()
+        try:
+            bot.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            bot.kill()
+        await emu.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
