@@ -130,6 +130,7 @@ class BotApiEmulator:
         return self.base_url
 
     async def stop(self) -> None:
+        self._new_update.set()  # wake long-polling getUpdates so no request is left pending
         if self._runner:
             await self._runner.cleanup()
             self._runner = None
