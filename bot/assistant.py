@@ -30,7 +30,7 @@ from bot.nlu.safety import SafetyCheck, default_safety_check
 from bot.topics import HANDOFF_KINDS, kind_of, title
 
 ANSWER_THRESHOLD = 0.45  # answer directly at or above this calibrated probability
-SENSITIVE_THRESHOLD = 0.30  # a sensitive/urgent top topic hands off from this probability
+SENSITIVE_THRESHOLD = 0.45  # a sensitive/urgent top topic hands off from this probability
 OPTION_MIN = 0.04  # a topic is offered as "did you mean" from this probability
 FALLBACK_FLOOR = 0.10  # below this nothing is a plausible topic: report "fallback"
 MAX_OPTIONS = 3
@@ -116,6 +116,8 @@ class Assistant:
             return "child_safety_emergency", "child_safety_emergency", []
         if kind_of(top) in HANDOFF_KINDS and conf >= SENSITIVE_THRESHOLD:
             return top, top, []
+        if safety == ["human_request"] and probs.get("bot_challenge", 0.0) > probs.get("human_request", 0.0):
+            safety = []  # "are you a real person?" asks about the bot; it is not a request for one
         if safety:
             # The classifier is unsure or thinks of something else: the safety phrases decide,
             # choosing among the topics they signal the one the classifier finds most likely.

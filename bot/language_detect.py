@@ -26,6 +26,7 @@ from langdetect.lang_detect_exception import LangDetectException
 from bot.config import PROJECT_ROOT
 from bot.languages import SUPPORTED, TIER1
 from bot.nlu.normalize import words
+from bot.training import training_files
 
 DetectorFactory.seed = 0
 
@@ -109,9 +110,9 @@ class NgramModel:
 @lru_cache(maxsize=1)
 def default_ngram_model() -> NgramModel:
     samples: dict[str, list[str]] = defaultdict(list)
-    for lang in TIER1:
-        path = PROJECT_ROOT / "nlu_data" / f"{lang}.yml"
-        if not path.exists():
+    for path in training_files():
+        lang = path.stem.split("-")[0]
+        if path.parent.name != "nlu_data" or lang not in TIER1:
             continue
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for block in data.get("nlu", []):

@@ -23,7 +23,9 @@ MODEL_PREFIX = "schoolbrug-"
 
 
 def training_files(root: Path = PROJECT_ROOT, languages: tuple[str, ...] = TIER1) -> list[Path]:
-    nlu = [root / "nlu_data" / f"{lang}.yml" for lang in languages]
+    nlu: list[Path] = []
+    for lang in languages:
+        nlu += [root / "nlu_data" / f"{lang}.yml", *sorted((root / "nlu_data").glob(f"{lang}-*.yml"))]
     return [p for p in nlu if p.exists()] + sorted((root / "dialogues").glob("*.yml"))
 
 
