@@ -28,6 +28,7 @@ from bot.language_detect import LanguageDetector
 from bot.languages import BY_CODE, SOURCE_LANGUAGE, TIER1
 from bot.nlu.safety import SafetyCheck, default_safety_check
 from bot.topics import HANDOFF_KINDS, kind_of, title
+from bot.translation import TranslationUnavailable, Translator
 
 ANSWER_THRESHOLD = 0.45  # answer directly at or above this calibrated probability
 SENSITIVE_THRESHOLD = 0.45  # a sensitive/urgent top topic hands off from this probability
@@ -60,16 +61,17 @@ class Decision:
 
 class Assistant:
     def __init__(self, engine: DialogueEngine, detector: LanguageDetector | None = None,
-                 safety: SafetyCheck | None = None) -> None:
+                 safety: SafetyCheck | None = None, translator: Translator | None = None) -> None:
         self.engine = engine
+        self.translator = translator
         self.detector = detector or LanguageDetector()
         self.safety = safety or default_safety_check()
         # Rasa's graph blocks while it runs: keep it off the event loop, one message at a time.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rasa")
 
     @classmethod
-    def from_model(cls, model_path: Path | str) -> "Assistant":
-        return cls(DialogueEngine(model_path))
+    def from_model(cls, model_path: Path | str, translator: Translator | None = None) -> "Assistant":
+        return cls(DialogueEngine(model_path), translator=translator)
 
     async def respond_async(self, text: str, **kwargs: Any) -> Decision:
         loop = asyncio.get_running_loop()
@@ -85,6 +87,13 @@ class Assistant:
             reply_lang = lang if lang in TIER1 else "en"
             return Decision(lang, "fallback", 0.0, [], False,
                             tr(reply_lang, "Ik zie een leeg bericht. Schrijf gerust je vraag."), reply_lang, "empty")
+        translated_from = None
+        if lang not in TIER1 and self.translator is not None and self.translator.available:
+            try:  # understand through Dutch, answer in the parent's language (marked as machine translation)
+                text = self.translator.translate(text, lang, SOURCE_LANGUAGE)
+                translated_from = lang
+            except TranslationUnavailable:
+                pass
         parse = self.engine.parse(text)
         ranking = [(r["name"], float(r["confidence"])) for r in parse.get("intent_ranking", [])
                    if r["name"] != "nlu_fallback"]
@@ -92,11 +101,24 @@ class Assistant:
         safety = self.safety.topics(text)
         intent, topic, options = self._choose(top, conf, ranking, safety)
         action = self.engine.decide(parse, intent, conf, sender)
-        reply_lang = lang if lang in TIER1 else None
-        if reply_lang is None:
+        if translated_from:
+            return self._machine_translated(action, topic, conf, options, translated_from, school, teacher)
+        if lang not in TIER1:
             return self._tier2(lang, topic, conf, action, safety)
-        facts = content.Facts(school, reply_lang, teacher=teacher)
-        return self._reply(action, topic, conf, options, reply_lang, facts)
+        facts = content.Facts(school, lang, teacher=teacher)
+        return self._reply(action, topic, conf, options, lang, facts)
+
+    def _machine_translated(self, action: str, topic: str, conf: float, options: list[str], lang: str,
+                            school: dict[str, Any] | None, teacher: str | None) -> Decision:
+        dutch = self._reply(action, topic, conf, options, SOURCE_LANGUAGE, content.Facts(school, SOURCE_LANGUAGE,
+                                                                                          teacher=teacher))
+        try:
+            reply = self.translator.translate(dutch.reply, SOURCE_LANGUAGE, lang)  # type: ignore[union-attr]
+        except TranslationUnavailable:
+            return self._tier2(lang, topic, conf, action, [topic] if dutch.handoff else [])
+        return Decision(lang, dutch.topic, conf, dutch.options, dutch.handoff, reply, lang, action,
+                        dutch_reply=dutch.reply, show_language_picker=dutch.show_language_picker,
+                        machine_translated=True, option_titles=[title(t, lang) for t in dutch.options])
 
     def answer_topic(self, topic: str, lang: str, sender: str | None = None,
                      school: dict[str, Any] | None = None, teacher: str | None = None) -> Decision:
@@ -155,7 +177,7 @@ class Assistant:
                         show_language_picker=picker)
 
     def _tier2(self, lang: str, topic: str, conf: float, action: str, safety: list[str]) -> Decision:
-        """A tier-2 language without a translation service: say so kindly, offer a language and a person."""
+        """A tier-2 language and no translation to be had: say so kindly, offer a language and a person."""
         handoff = bool(safety) or kind_of(topic) in HANDOFF_KINDS
         reply = tr(lang, "Ik kan nog geen vragen beantwoorden in het {language}. Kies een andere taal die je leest, "
                          "of praat met een persoon van de school.", language=BY_CODE[lang].native_name)

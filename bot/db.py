@@ -77,6 +77,39 @@ def m001_core(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_translation_cache(db: Database) -> None:
+    """Machine translations, so the same sentence is never sent to a service twice."""
+    db["translations"].create(
+        {"key": str, "backend": str, "source": str, "target": str, "text": str, "translation": str,
+         "created_at": str},
+        pk="key",
+    )
+
+
+@migrations()
+def m003_escalations(db: Database) -> None:
+    """Hand-offs to a brugfiguur and every message relayed for them (a durable outbox)."""
+    db["schools"].add_column("team_chat_id", int)
+    db["escalations"].create(
+        {"id": int, "school_id": str, "caregiver_id": int, "language": str, "topic": str, "reason": str,
+         "status": str, "assigned_to": int, "claimed_by": int, "chat_id": int, "thread_id": int,
+         "created_at": str, "claimed_at": str, "closed_at": str, "outcome": str, "announced_at": str,
+         "announcements": int, "admin_flagged_at": str, "feedback": str},
+        pk="id",
+    )
+    db["escalations"].create_index(["caregiver_id", "status"])
+    db["escalations"].create_index(["school_id", "status"])
+    db["outbox"].create(
+        {"id": int, "escalation_id": int, "kind": str, "chat_id": int, "thread_id": int, "text": str,
+         "buttons": str, "status": str, "attempts": int, "last_error": str, "created_at": str, "sent_at": str,
+         "telegram_message_id": int, "source_text": str, "source_language": str},
+        pk="id",
+    )
+    db["outbox"].create_index(["status"])
+    db["outbox"].create_index(["chat_id", "telegram_message_id"])
+
+
 def open_db(path: Path | str) -> Database:
     """Open (creating if needed) the database in WAL mode and apply pending migrations."""
     path = Path(path)

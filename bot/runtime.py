@@ -20,9 +20,10 @@ from bot.assistant import Assistant
 from bot.config import Settings
 from bot.db import open_db
 from bot.profile import ProfileError, load_profile
-from bot.telegram.app import build_application
+from bot.telegram.app import build_application, on_started, on_stopping
 from bot.telegram.services import Services
 from bot.training import ensure_model
+from bot.translation import Translator, backend_from_env
 
 logger = logging.getLogger("schoolbrug")
 EMULATOR_TOKEN = "123456:SCHOOLBRUG-LOCAL"
@@ -53,7 +54,9 @@ def prepare(settings: Settings) -> Services:
         logger.info("purged %d expired conversation log lines", purged)
     model = ensure_model(settings.model_dir)
     logger.info("loading model %s", model.name)
-    assistant = Assistant.from_model(model)
+    translator = Translator(backend_from_env(settings.translator), db)
+    logger.info("translation: %s", translator.backend.name if translator.backend else "none (nothing leaves the machine)")
+    assistant = Assistant.from_model(model, translator=translator)
     return Services(settings=settings, db=db, assistant=assistant,
                     bot_username=settings.bot_username or "SchoolbrugBot")
 
@@ -87,6 +90,7 @@ async def serve(settings: Settings, services: Services | None = None, interactiv
     purge = asyncio.create_task(_purge_loop(services.db))
     async with app:
         await app.start()
+        await on_started(app)
         await app.updater.start_polling(poll_interval=0.0, timeout=10, drop_pending_updates=False)
         logger.info("Schoolbrug is running as @%s", services.bot_username)
         if emulator is not None and (interactive if interactive is not None else sys.stdin.isatty()):
@@ -101,6 +105,7 @@ async def serve(settings: Settings, services: Services | None = None, interactiv
         else:
             await stop.wait()
         await app.updater.stop()
+        await on_stopping(app)
         await app.stop()
     purge.cancel()
     if emulator:

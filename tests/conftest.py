@@ -17,7 +17,7 @@ from bot.config import PROJECT_ROOT, Settings
 from bot.db import open_db
 from bot.emulator import BotApiEmulator
 from bot.profile import load_profile
-from bot.telegram.app import build_application
+from bot.telegram.app import build_application, on_started, on_stopping
 from bot.telegram.services import Services
 from bot.training import train
 
@@ -59,6 +59,14 @@ class Harness:
         self.services = services
         self.db = services.db
 
+    async def restart(self, between=None) -> None:
+        """Stop the bot (as a crash or deploy would) and start a new one on the same database."""
+        await stop_bot(self.app)
+        self.app = None
+        if between:
+            between()
+        self.app = await start_bot(self.services, self.emu)
+
     def invite(self, class_code: str = "L1A") -> str:
         klass = store.find_class(self.db, "de-regenboog", class_code)
         return store.create_invite(self.db, store.PARENT_INVITE, "de-regenboog", class_id=klass["id"])
@@ -84,16 +92,30 @@ class Harness:
                        method="editMessageText")
 
 
+async def start_bot(services: Services, emulator: BotApiEmulator):
+    app = build_application(services, emulator.token, emulator.base_url)
+    await app.initialize()
+    await app.start()
+    await on_started(app)
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    return app
+
+
+async def stop_bot(app) -> None:
+    await app.updater.stop()
+    await on_stopping(app)
+    await app.stop()
+    await app.shutdown()
+
+
 @pytest_asyncio.fixture
 async def harness(db, settings, assistant):
     emulator = BotApiEmulator(token="123456:TEST", bot_username="SchoolbrugTestBot")
-    base = await emulator.start()
+    await emulator.start()
     services = Services(settings=settings, db=db, assistant=assistant, bot_username="SchoolbrugTestBot")
-    app = build_application(services, emulator.token, base)
-    async with app:
-        await app.start()
-        await app.updater.start_polling(poll_interval=0.0, timeout=1)
-        yield Harness(emulator, services)
-        await app.updater.stop()
-        await app.stop()
+    h = Harness(emulator, services)
+    h.app = await start_bot(services, emulator)
+    yield h
+    if h.app is not None:
+        await stop_bot(h.app)
     await emulator.stop()

@@ -7,10 +7,12 @@ How a parent's message travels:
       ├─ /help /privacy /forget /family, media, text ──► telegram/parent.py
       │       text ──► Assistant.respond_async (bot/assistant.py: language_detect → Rasa
       │                dialogue → content) ──► telegram/replies.py ──sendMessage──► parent
-      └─ /invite /people /staffinvite (role-checked) ──► telegram/staff.py
+      ├─ /invite /people /staffinvite (role-checked) ──► telegram/staff.py
+      └─ hand-offs, relays, claim/note/transfer/close ──► telegram/handoff.py (+ bot/outbox.py)
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import BotCommand, Update
@@ -20,7 +22,8 @@ from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler,
 
 from bot import store
 from bot.i18n import tr
-from bot.telegram import onboarding, parent, replies, staff
+from bot.outbox import OutboxWorker
+from bot.telegram import handoff, onboarding, parent, replies, staff
 from bot.telegram.delivery import ResilientRateLimiter
 from bot.telegram.onboarding import guess_language
 from bot.telegram.services import Services
@@ -37,7 +40,6 @@ def build_application(services: Services, token: str, api_base: str | None = Non
         .token(token)
         .rate_limiter(ResilientRateLimiter())
         .concurrent_updates(services.settings.concurrent_updates)
-        .post_init(_post_init)
         .connect_timeout(10).read_timeout(20).write_timeout(20).pool_timeout(10)
         .get_updates_read_timeout(40)
     )
@@ -49,11 +51,28 @@ def build_application(services: Services, token: str, api_base: str | None = Non
     return app
 
 
-async def _post_init(app: Application) -> None:
+async def on_started(app: Application) -> None:
+    """After app.start(): learn our username, publish commands, start the outbox and the follow-up loop."""
     services: Services = app.bot_data["services"]
+    services.bot = app.bot
     me = await app.bot.get_me()
     services.bot_username = me.username or services.bot_username
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in PARENT_COMMANDS])
+    worker = OutboxWorker(services.db, app.bot,
+                          on_undeliverable=lambda row, err: handoff.report_undeliverable(services, row, err))
+    services.extra["outbox"] = worker
+    services.extra["tasks"] = [asyncio.create_task(worker.run(), name="outbox"),
+                               asyncio.create_task(handoff.watch(services), name="escalation-follow-up")]
+
+
+async def on_stopping(app: Application) -> None:
+    services: Services = app.bot_data["services"]
+    for task in services.extra.pop("tasks", []):
+        task.cancel()
+        try:
+            await task
+        except (asyncio.CancelledError, Exception):
+            pass
 
 
 def add_handlers(app: Application) -> None:
@@ -68,6 +87,16 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("invite", staff.invite_command))
     app.add_handler(CommandHandler("people", staff.people_command))
     app.add_handler(CommandHandler("staffinvite", staff.staffinvite_command))
+    app.add_handler(CommandHandler("r", staff.requires("staff", "brugfiguur", "admin")(handoff.reply_command)))
+    app.add_handler(CommandHandler("note", staff.requires("staff", "brugfiguur", "admin")(handoff.note_command)))
+    app.add_handler(CommandHandler("close", staff.requires("staff", "brugfiguur", "admin")(handoff.close_command)))
+    app.add_handler(CommandHandler("escalations",
+                                   staff.requires("staff", "brugfiguur", "admin")(handoff.escalations_command)))
+    app.add_handler(CommandHandler("teamchat", handoff.teamchat_command))
+    app.add_handler(CallbackQueryHandler(handoff.on_staff_button, pattern=r"^E:"))
+    app.add_handler(CallbackQueryHandler(handoff.on_transfer_choice, pattern=r"^X:"))
+    app.add_handler(CallbackQueryHandler(handoff.on_feedback, pattern=r"^FB:"))
+    app.add_handler(CallbackQueryHandler(handoff.on_dutch_original, pattern=r"^O:"))
     app.add_handler(CallbackQueryHandler(onboarding.on_language, pattern=r"^L:"))
     app.add_handler(CallbackQueryHandler(onboarding.on_language_page, pattern=r"^M:"))
     app.add_handler(CallbackQueryHandler(onboarding.on_consent, pattern=r"^C:"))
@@ -79,6 +108,7 @@ def add_handlers(app: Application) -> None:
     app.add_handler(MessageHandler(filters.COMMAND & private, parent.on_unknown_command))
     app.add_handler(MessageHandler(filters.TEXT & private, parent.on_text))
     app.add_handler(MessageHandler(private & ~filters.TEXT, parent.on_media))
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, handoff.staff_group_text))
     app.add_error_handler(on_error)
 
 

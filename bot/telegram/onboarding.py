@@ -26,7 +26,7 @@ def privacy_notice(lang: str, days: int) -> str:
         lang,
         "🔒 Privacy\n\n"
         "Schoolbrug is de chat-assistent van je school. Om je te helpen bewaren we:\n"
-        "• je Telegram-nummer en voornaam, zodat we je kunnen antwoorden;\n"
+        "• je Telegram-gebruikersnummer (niet je telefoonnummer) en je voornaam, zodat we je kunnen antwoorden;\n"
         "• je taal;\n"
         "• de school en de klas van je kind (niet de naam van je kind);\n"
         "• je berichten met de assistent, {days} dagen lang, zodat een persoon van de school je verder kan helpen.\n\n"

@@ -6,11 +6,11 @@ from telegram import Update
 from telegram.constants import ChatAction
 from telegram.ext import ContextTypes
 
-from bot import store
+from bot import escalations, store
 from bot.i18n import tr
 from bot.invites import deep_link
 from bot.languages import BY_CODE
-from bot.telegram import keyboards, replies
+from bot.telegram import handoff, keyboards, replies
 from bot.telegram.onboarding import guess_language
 from bot.telegram.services import services_of
 
@@ -113,6 +113,8 @@ async def family_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A parent's free text: language detection, the dialogue layer, the reply."""
     services = services_of(context)
+    if await handoff.staff_text(update, context):  # a brugfiguur answering a parent
+        return
     caregiver, lang = parent_language(update, context)
     if caregiver is None:
         await ask_to_onboard(update, lang)
@@ -122,6 +124,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     store.touch_caregiver(services.db, tid)
     days = store.retention_days_for(services.db, tid, services.settings.retention_days)
     store.log_message(services.db, tid, "in", text, None, days)
+    active = escalations.active_for(services.db, tid)
+    if active:  # a person holds the conversation: relay, and the assistant stays silent
+        await handoff.relay_from_parent(services, caregiver, active, text)
+        return
     if not text.strip():
         await update.message.reply_text(tr(lang, "Ik zie een leeg bericht. Schrijf gerust je vraag."))
         return
@@ -138,6 +144,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     store.log_message(services.db, tid, "out", decision.reply, decision.language, days, topic=decision.topic,
                       confidence=decision.confidence, options=decision.options, handoff=decision.handoff)
     await replies.send_decision(update.message, decision)
+    if decision.handoff:
+        next_step = await handoff.hand_off(services, caregiver, decision.topic, decision.action)
+        if next_step:
+            await update.message.reply_text(next_step)
 
 
 async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

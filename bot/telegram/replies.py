@@ -7,10 +7,10 @@ from telegram import InlineKeyboardMarkup as Markup
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
-from bot import store
+from bot import escalations, store
 from bot.assistant import Decision
 from bot.i18n import tr
-from bot.telegram import keyboards
+from bot.telegram import handoff, keyboards
 from bot.telegram.services import services_of
 
 TELEGRAM_LIMIT = 4096
@@ -61,6 +61,10 @@ async def on_topic_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     store.log_message(services.db, caregiver["telegram_id"], "out", decision.reply, decision.language, days,
                       topic=decision.topic, confidence=1.0, handoff=decision.handoff)
     await send_decision(query.message, decision)
+    if decision.handoff:
+        next_step = await handoff.hand_off(services, caregiver, topic, "choice")
+        if next_step:
+            await query.message.reply_text(next_step)
 
 
 async def on_dutch_version(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -88,4 +92,11 @@ async def on_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     days = store.retention_days_for(services.db, caregiver["telegram_id"], services.settings.retention_days)
     store.log_message(services.db, caregiver["telegram_id"], "out", decision.reply, decision.language, days,
                       topic="human_request", confidence=1.0, handoff=True)
+    if escalations.active_for(services.db, caregiver["telegram_id"]):
+        await query.message.reply_text(tr(caregiver["language"], "Je bent al verbonden met een persoon van de "
+                                                                  "school. Schrijf gewoon je bericht."))
+        return
     await query.message.reply_text(decision.reply[:TELEGRAM_LIMIT])
+    next_step = await handoff.hand_off(services, caregiver, "human_request", "button")
+    if next_step:
+        await query.message.reply_text(next_step)

@@ -18,6 +18,7 @@ class Services:
     db: Database
     assistant: "Assistant"
     bot_username: str = "SchoolbrugBot"
+    bot: Any = None  # telegram.Bot, set when the application starts
     extra: dict[str, Any] = field(default_factory=dict)
 
 

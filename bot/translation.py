@@ -1,0 +1,167 @@
+"""Machine translation behind one interface: a timeout, retries, a SQLite cache and a glossary.
+
+Backends (chosen per deployment with SCHOOLBRUG_TRANSLATOR):
+  none            the default: nothing leaves the machine
+  libretranslate  a (self-hosted) LibreTranslate server, through its HTTP API
+                  (LIBRETRANSLATE_URL, optional LIBRETRANSLATE_API_KEY)
+  google          deep-translator's Google backend (no key)
+  deepl           deep-translator's DeepL backend (DEEPL_API_KEY)
+  microsoft       deep-translator's Microsoft backend (MICROSOFT_TRANSLATOR_KEY, MICROSOFT_TRANSLATOR_REGION)
+
+deep-translator has no timeouts, so its calls run in a worker thread that we stop
+waiting for after `timeout` seconds. School words (oudercontact, CLB, ...) are
+protected by the glossary: they are swapped for neutral tokens before
+translation and put back, as the Dutch word, afterwards, so a parent sees the word
+they will meet on letters instead of a literal mistranslation.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Callable, Protocol
+
+import httpx
+from sqlite_utils import Database
+
+from bot.db import utcnow
+
+logger = logging.getLogger(__name__)
+
+GLOSSARY = ("oudercontact", "zorgcoördinator", "zorgcoordinator", "brugfiguur", "maximumfactuur", "Smartschool",
+            "schooltoeslag", "Groeipakket", "leerplicht", "getuigschrift", "secretariaat", "rapport", "CLB",
+            "OKAN", "LOP", "turnzak", "bosklassen", "zeeklassen", "opvang", "Gimme", "Parro")
+_GLOSSARY_RE = re.compile(r"\b(" + "|".join(re.escape(t) for t in GLOSSARY) + r")\b", re.IGNORECASE)
+
+
+class TranslationUnavailable(Exception):
+    """No translation could be had (no service configured, timeout, service down)."""
+
+
+class Backend(Protocol):
+    name: str
+
+    def translate(self, text: str, source: str, target: str, timeout: float) -> str: ...
+
+
+class LibreTranslate:
+    name = "libretranslate"
+
+    def __init__(self, url: str, api_key: str = "") -> None:
+        self.url = url.rstrip("/")
+        self.api_key = api_key
+
+    def translate(self, text: str, source: str, target: str, timeout: float) -> str:
+        payload = {"q": text, "source": source, "target": target, "format": "text"}
+        if self.api_key:
+            payload["api_key"] = self.api_key
+        response = httpx.post(f"{self.url}/translate", json=payload, timeout=timeout)
+        response.raise_for_status()
+        return str(response.json()["translatedText"])
+
+
+class DeepTranslator:
+    """deep-translator backends, run in a thread so a hanging call cannot hang us."""
+
+    _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="translate")
+
+    def __init__(self, name: str, factory: Callable[[str, str], object]) -> None:
+        self.name = name
+        self._factory = factory
+
+    def translate(self, text: str, source: str, target: str, timeout: float) -> str:
+        future = self._pool.submit(lambda: self._factory(source, target).translate(text))  # type: ignore[attr-defined]
+        try:
+            return str(future.result(timeout=timeout))
+        except FutureTimeout:
+            raise TimeoutError(f"{self.name} did not answer within {timeout}s") from None
+
+
+def backend_from_env(name: str | None = None) -> Backend | None:
+    name = (name or os.environ.get("SCHOOLBRUG_TRANSLATOR", "none")).strip().lower()
+    if name in ("", "none"):
+        return None
+    if name == "libretranslate":
+        return LibreTranslate(os.environ.get("LIBRETRANSLATE_URL", "http://127.0.0.1:5000"),
+                              os.environ.get("LIBRETRANSLATE_API_KEY", ""))
+    from deep_translator import DeeplTranslator, GoogleTranslator, MicrosoftTranslator
+
+    if name == "google":
+        return DeepTranslator(name, lambda s, t: GoogleTranslator(source=s, target=t))
+    if name == "deepl":
+        key = os.environ.get("DEEPL_API_KEY", "")
+        return DeepTranslator(name, lambda s, t: DeeplTranslator(source=s, target=t, api_key=key,
+                                                                 use_free_api=key.endswith(":fx")))
+    if name == "microsoft":
+        key, region = os.environ.get("MICROSOFT_TRANSLATOR_KEY", ""), os.environ.get("MICROSOFT_TRANSLATOR_REGION")
+        return DeepTranslator(name, lambda s, t: MicrosoftTranslator(source=s, target=t, api_key=key, region=region))
+    raise ValueError(f"unknown translator {name!r}: use none, libretranslate, google, deepl or microsoft")
+
+
+class Translator:
+    def __init__(self, backend: Backend | None, db: Database | None = None, timeout: float = 5.0,
+                 retries: int = 2, backoff: float = 0.3) -> None:
+        self.backend = backend
+        self.db = db
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+
+    @property
+    def available(self) -> bool:
+        return self.backend is not None
+
+    def _key(self, text: str, source: str, target: str) -> str:
+        raw = f"{self.backend.name if self.backend else 'none'}\x00{source}\x00{target}\x00{text}"
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    def translate(self, text: str, source: str, target: str) -> str:
+        """Translate or raise TranslationUnavailable. Same language: the text itself."""
+        if source == target or not text.strip():
+            return text
+        if self.backend is None:
+            raise TranslationUnavailable("no translation service is configured")
+        key = self._key(text, source, target)
+        if self.db is not None:
+            row = self.db.execute("select translation from translations where key = ?", [key]).fetchone()
+            if row:
+                return row[0]
+        protected, terms = protect(text)
+        last: Exception | None = None
+        for attempt in range(self.retries + 1):
+            try:
+                result = restore(self.backend.translate(protected, source, target, self.timeout), terms)
+                break
+            except Exception as err:  # network, HTTP status, timeout, malformed answer
+                last = err
+                if attempt < self.retries:
+                    time.sleep(self.backoff * (2 ** attempt))
+        else:
+            logger.warning("translation %s→%s failed: %s", source, target, last)
+            raise TranslationUnavailable(str(last))
+        if self.db is not None:
+            self.db["translations"].upsert({"key": key, "backend": self.backend.name, "source": source,
+                                            "target": target, "text": text, "translation": result,
+                                            "created_at": utcnow()}, pk="key")
+        return result
+
+
+def protect(text: str) -> tuple[str, list[str]]:
+    """Swap glossary terms for tokens a translation service leaves alone."""
+    terms: list[str] = []
+
+    def swap(match: re.Match) -> str:
+        terms.append(match.group(0))
+        return f"[{len(terms) - 1}]"
+
+    return _GLOSSARY_RE.sub(swap, text), terms
+
+
+def restore(text: str, terms: list[str]) -> str:
+    for i, term in enumerate(terms):
+        text = re.sub(rf"\[\s*{i}\s*\]", term, text, count=1)
+    return text
