@@ -256,6 +256,8 @@ def main(argv: list[str] | None = None) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "telegram", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for ours in ("schoolbrug", "bot"):  # Rasa lowers the root level while it trains; ours stay audible
+        logging.getLogger(ours).setLevel(logging.DEBUG if args.verbose else logging.INFO)
     sys.exit(args.func(args, Settings.from_env()))
 
 
