@@ -36,10 +36,11 @@ def main() -> None:
             ranking = [(x["name"], float(x["confidence"])) for x in p["intent_ranking"] if x["name"] != "nlu_fallback"]
             items.append((r, ranking, a.safety.topics(r["text"])))
         parsed[name] = items
-    for threshold in (0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7):
+    grid = [(a, a) for a in (0.35, 0.45, 0.55, 0.7)] + [(0.45, s) for s in (0.2, 0.25, 0.3, 0.35)]
+    for threshold, sensitive in grid:
         assistant_module.ANSWER_THRESHOLD = threshold
-        assistant_module.SENSITIVE_THRESHOLD = threshold
-        line = [f"threshold {threshold:.2f}"]
+        assistant_module.SENSITIVE_THRESHOLD = sensitive
+        line = [f"answer {threshold:.2f} sensitive {sensitive:.2f}"]
         for name, items in parsed.items():
             direct = direct_right = covered = tp = fp = fn = 0
             for r, ranking, safety in items:

@@ -31,7 +31,7 @@ from bot.topics import HANDOFF_KINDS, kind_of, title
 from bot.translation import TranslationUnavailable, Translator
 
 ANSWER_THRESHOLD = 0.45  # answer directly at or above this calibrated probability
-SENSITIVE_THRESHOLD = 0.45  # a sensitive/urgent top topic hands off from this probability
+SENSITIVE_THRESHOLD = 0.30  # a sensitive/urgent top topic hands off from this probability
 OPTION_MIN = 0.04  # a topic is offered as "did you mean" from this probability
 FALLBACK_FLOOR = 0.10  # below this nothing is a plausible topic: report "fallback"
 MAX_OPTIONS = 3
