@@ -115,6 +115,15 @@ def cmd_school(args: argparse.Namespace, settings: Settings) -> int:
     from bot import store
     from bot.profile import ProfileError, load_profile
 
+    if args.action == "team-chat":
+        db = _db(settings)
+        if not args.path or store.get_school(db, args.path) is None or args.chat_id is None:
+            print("usage: schoolbrug school team-chat SCHOOL_ID --chat-id -100...", file=sys.stderr)
+            return 2
+        db["schools"].update(args.path, {"team_chat_id": args.chat_id})
+        store.audit(db, "cli", "admin", "team_chat", args.path, str(args.chat_id))
+        print(f"{args.path}: escalations now open a topic in chat {args.chat_id}")
+        return 0
     if args.action == "list":
         db = _db(settings)
         for s in store.list_schools(db):
@@ -179,6 +188,51 @@ def cmd_people(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_escalations(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import escalations
+
+    db = _db(settings)
+    rows = escalations.list_active(db, args.school)
+    if not rows:
+        print("no open escalations")
+    for e in rows:
+        who = e["claimed_by"] or e["assigned_to"] or "-"
+        print(f"#{e['id']}\t{e['school_id']}\t{e['status']}\t{e['language']}\t{e['topic']}\t"
+              f"{escalations.minutes_open(e):.0f} min\tstaff {who}")
+    return 0
+
+
+def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
+    import json as _json
+
+    from bot import escalations, store
+
+    db = _db(settings)
+    key = (args.telegram_id, args.school)
+    if not db.execute("select 1 from staff where telegram_id = ? and school_id = ?", list(key)).fetchone():
+        print(f"{args.telegram_id} is not staff of {args.school}; invite them first (schoolbrug invite staff ...)",
+              file=sys.stderr)
+        return 1
+    changes: dict[str, Any] = {}
+    if args.languages:
+        changes["languages"] = _json.dumps(sorted(set(args.languages.split(","))))
+    if args.hours:
+        try:
+            changes["working_hours"] = _json.dumps(escalations.parse_hours(args.hours))
+        except ValueError as err:
+            print(str(err), file=sys.stderr)
+            return 2
+    if args.active is not None:
+        changes["active"] = int(args.active == "yes")
+    if changes:
+        db["staff"].update(key, changes)
+        store.audit(db, "cli", "admin", "staff_update", args.school, str(args.telegram_id), changes)
+    row = db["staff"].get(key)
+    print(f"{row['name']} ({row['role']}): languages {row['languages']}, hours {row['working_hours'] or 'mon-fri 08:30-16:30'}, "
+          f"active {bool(row['active'])}")
+    return 0
+
+
 def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
     from bot.i18n_tools import update_catalogues
 
@@ -226,8 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_crossval)
 
     s = sub.add_parser("school", help="create, update, validate or list school profiles")
-    s.add_argument("action", choices=["load", "validate", "list"])
-    s.add_argument("path", nargs="?", help="the profile, e.g. schools/de-regenboog.yml")
+    s.add_argument("action", choices=["load", "validate", "list", "team-chat"])
+    s.add_argument("path", nargs="?", help="the profile, e.g. schools/de-regenboog.yml (team-chat: the school id)")
+    s.add_argument("--chat-id", type=int, help="team-chat: the staff supergroup's chat id (with topics)")
     s.set_defaults(func=cmd_school)
 
     i = sub.add_parser("invite", help="create an invite link (+ QR code for parents)")
@@ -244,6 +299,18 @@ def build_parser() -> argparse.ArgumentParser:
     pe = sub.add_parser("people", help="list staff, brugfiguren, admins and linked parents")
     pe.add_argument("--school", help="only this school")
     pe.set_defaults(func=cmd_people)
+
+    es = sub.add_parser("escalations", help="list open hand-offs to brugfiguren with their age")
+    es.add_argument("--school", help="only this school")
+    es.set_defaults(func=cmd_escalations)
+
+    st = sub.add_parser("staff", help="set a colleague's languages, working hours or activity")
+    st.add_argument("--school", required=True)
+    st.add_argument("--telegram-id", type=int, required=True)
+    st.add_argument("--languages", help="comma-separated codes they speak, e.g. nl,tr,en")
+    st.add_argument("--hours", help="working hours, e.g. 'mon-fri 08:30-16:30; wed 08:30-12:00'")
+    st.add_argument("--active", choices=["yes", "no"])
+    st.set_defaults(func=cmd_staff)
 
     g = sub.add_parser("i18n", help="refresh the translation catalogues after changing interface text")
     g.set_defaults(func=cmd_i18n)

@@ -93,6 +93,8 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("escalations",
                                    staff.requires("staff", "brugfiguur", "admin")(handoff.escalations_command)))
     app.add_handler(CommandHandler("teamchat", handoff.teamchat_command))
+    app.add_handler(CommandHandler("mylanguages", staff.mylanguages_command))
+    app.add_handler(CommandHandler("myhours", staff.myhours_command))
     app.add_handler(CallbackQueryHandler(handoff.on_staff_button, pattern=r"^E:"))
     app.add_handler(CallbackQueryHandler(handoff.on_transfer_choice, pattern=r"^X:"))
     app.add_handler(CallbackQueryHandler(handoff.on_feedback, pattern=r"^FB:"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 from typing import Awaitable, Callable
 
 import segno
@@ -57,11 +58,48 @@ def _school_for(context: ContextTypes.DEFAULT_TYPE, *roles: str) -> str:
 async def staffhelp_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     who: store.Roles = context.user_data["roles"]
     lines = ["Schoolbrug voor medewerkers:",
-             "/invite KLAS – uitnodigingslink en QR-code voor de ouders van een klas (bv. /invite L1A)"]
+             "/invite KLAS – uitnodigingslink en QR-code voor de ouders van een klas (bv. /invite L1A)",
+             "/escalations – open vragen van ouders",
+             "In een vraag: schrijf je antwoord (het gaat vertaald naar de ouder), /note tekst = interne nota, "
+             "/close uitkomst = afsluiten. In een privé-chat: antwoord (reply) op het bericht, of /r NUMMER tekst.",
+             "/mylanguages nl,tr – je talen · /myhours mon-fri 08:30-16:30 – je werkuren"]
     if who.has("admin"):
         lines += ["/people – medewerkers en ouders van je school",
                   "/staffinvite ROL NAAM – een medewerker uitnodigen (ROL: staff, brugfiguur of admin)"]
     await update.message.reply_text("\n".join(lines))
+
+
+@requires("staff", "brugfiguur", "admin")
+async def mylanguages_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/mylanguages nl,tr,en – the languages you speak, so parents are routed to you."""
+    from bot.languages import BY_CODE
+
+    services = services_of(context)
+    codes = sorted({c.strip() for c in " ".join(context.args).replace(" ", ",").split(",") if c.strip()})
+    if not codes or any(c not in BY_CODE for c in codes):
+        await update.message.reply_text("Gebruik: /mylanguages nl,tr,en (taalcodes: " + ", ".join(BY_CODE) + ")")
+        return
+    services.db.execute("update staff set languages = ? where telegram_id = ?",
+                        [json.dumps(codes), update.effective_user.id])
+    await update.message.reply_text("Je talen: " + ", ".join(BY_CODE[c].native_name for c in codes))
+
+
+@requires("staff", "brugfiguur", "admin")
+async def myhours_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/myhours mon-fri 08:30-16:30; wed 08:30-12:00 – when you work (parents hear when you will answer)."""
+    from bot.escalations import parse_hours
+
+    services = services_of(context)
+    try:
+        hours = parse_hours(" ".join(context.args))
+    except ValueError:
+        hours = {}
+    if not hours:
+        await update.message.reply_text("Gebruik: /myhours mon-fri 08:30-16:30; wed 08:30-12:00")
+        return
+    services.db.execute("update staff set working_hours = ? where telegram_id = ?",
+                        [json.dumps(hours), update.effective_user.id])
+    await update.message.reply_text("Je werkuren: " + "; ".join(f"{d} {', '.join(r)}" for d, r in hours.items()))
 
 
 @requires("staff", "brugfiguur", "admin")
