@@ -190,15 +190,19 @@ async def relay_from_staff(services: Services, staff_id: int, esc: dict[str, Any
         escalations.claim(db, esc["id"], staff_id)
     lang = caregiver["language"]
     name = _staff_name(db, staff_id)
-    translated = await _translate_async(services, text, SOURCE_LANGUAGE, lang)
+    # Brugfiguren mostly write Dutch, but one who speaks the parent's language may write in it.
+    written_in = services.assistant.detector.detect(text, stored=SOURCE_LANGUAGE).language
+    source = written_in if written_in in (lang, SOURCE_LANGUAGE) else SOURCE_LANGUAGE
+    translated = await _translate_async(services, text, source, lang)
     if translated is None:
         body = f"💬 {name}:\n{text}\n\n" + tr(lang, "(automatisch vertalen lukte niet; dit is de originele tekst)")
         buttons: list = []
     else:
         body = f"💬 {name}:\n{translated}"
-        buttons = [] if lang == SOURCE_LANGUAGE else [[(tr(lang, "🇳🇱 Toon in het Nederlands"), "O:pending")]]
+        dutch_original = source == SOURCE_LANGUAGE and lang != SOURCE_LANGUAGE
+        buttons = [[(tr(lang, "🇳🇱 Toon in het Nederlands"), "O:pending")]] if dutch_original else []
     row_id = outbox.enqueue(db, "to_parent", caregiver["telegram_id"], body, escalation_id=esc["id"],
-                            buttons=buttons, source_text=text, source_language=SOURCE_LANGUAGE)
+                            buttons=buttons, source_text=text, source_language=source)
     if buttons:
         db["outbox"].update(row_id, {"buttons": json.dumps([[(buttons[0][0][0], f"O:{row_id}")]])})
     store.audit(db, str(staff_id), "brugfiguur", "answer", esc["school_id"], f"#{esc['id']}")
