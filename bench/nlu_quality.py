@@ -66,7 +66,7 @@ def main() -> None:
     for seed in seeds:
         config = yaml.safe_load((ROOT / "config.yml").read_text())
         for comp in config["pipeline"]:
-            if comp["name"] == "LogisticRegressionClassifier":
+            if comp["name"].endswith("LogisticRegressionClassifier"):
                 comp["random_state"] = seed
         cfg = ROOT / "var" / f"config-seed{seed}.yml"
         cfg.parent.mkdir(parents=True, exist_ok=True)

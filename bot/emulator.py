@@ -134,6 +134,7 @@ class BotApiEmulator:
         if self._runner:
             await self._runner.cleanup()
             self._runner = None
+            await asyncio.sleep(0.05)  # let aiohttp's connection tasks finish before the loop closes
 
     async def __aenter__(self) -> "BotApiEmulator":
         await self.start()
