@@ -71,7 +71,14 @@ class Assistant:
 
     @classmethod
     def from_model(cls, model_path: Path | str, translator: Translator | None = None) -> "Assistant":
-        return cls(DialogueEngine(model_path), translator=translator)
+        assistant = cls(DialogueEngine(model_path), translator=translator)
+        assistant.warm_up()
+        return assistant
+
+    def warm_up(self) -> None:
+        """Load what loads lazily (langdetect's profiles, Rasa's graph) before the first parent waits for it."""
+        for text in ("Wanneer is het oudercontact van mijn dochter?", "متى تبدأ العطلة المدرسية؟"):
+            self.respond(text)
 
     async def respond_async(self, text: str, **kwargs: Any) -> Decision:
         loop = asyncio.get_running_loop()

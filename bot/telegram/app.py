@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 
 from telegram import BotCommand, Update
 from telegram.error import Forbidden
@@ -38,7 +39,7 @@ def build_application(services: Services, token: str, api_base: str | None = Non
     builder: ApplicationBuilder = (
         Application.builder()
         .token(token)
-        .rate_limiter(ResilientRateLimiter())
+        .rate_limiter(ResilientRateLimiter(per_chat_per_second=float(os.environ.get("SCHOOLBRUG_PER_CHAT_RATE", "1"))))
         .concurrent_updates(services.settings.concurrent_updates)
         .connect_timeout(10).read_timeout(20).write_timeout(20).pool_timeout(10)
         .get_updates_read_timeout(40)
