@@ -18,7 +18,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,11 +25,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from bot import escalations, store  # noqa: E402
 from bot.db import open_db  # noqa: E402
 from bot.emulator import BotApiEmulator  # noqa: E402
 from bot.profile import load_profile  # noqa: E402
+from common import onboard, percentile, start_bot, stop_bot  # noqa: E402
 
 TOKEN = "777000:BENCH"
 LANGS = ["nl", "fr", "en", "ar", "tr", "pl", "ro", "bg", "uk", "ru", "es", "so"]
@@ -60,20 +61,6 @@ async def wait_reply(emu: BotApiEmulator, chat_id: int, after: int, timeout: flo
     return got[0].at
 
 
-async def onboard(emu: BotApiEmulator, user: dict, lang: str, token: str) -> None:
-    uid = user["id"]
-    n = len(emu.sent_to(uid, "sendMessage"))
-    emu.send_text(user, f"/start {token}")
-    picker = (await emu.wait_sent(uid, 1, after=n, timeout=60))[0]
-    emu.tap(user, picker, f"L:{lang}:")
-    notice = (await emu.wait_sent(uid, 2, after=n, timeout=60))[1]
-    emu.tap(user, notice, notice.buttons[0]["callback_data"])
-    relation = (await emu.wait_sent(uid, 3, after=n, timeout=60))[2]
-    edits = len(emu.sent_to(uid, "editMessageText"))
-    emu.tap(user, relation, relation.buttons[0]["callback_data"])
-    await emu.wait_sent(uid, 1, after=edits, method="editMessageText", timeout=60)
-
-
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--parents", type=int, default=20)
@@ -94,8 +81,7 @@ async def main() -> None:
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": base, "SCHOOLBRUG_DB": str(db_path),
            "SCHOOLBRUG_SCHOOLS_DIR": str(tmp / "no-schools")}
     started = time.monotonic()
-    bot = subprocess.Popen([str(ROOT / ".venv" / "bin" / "schoolbrug"), "run", "--no-chat"], env=env, cwd=ROOT,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    bot = start_bot(env)
     try:
         await emu.wait_call("getUpdates", 1, timeout=600)
         ready = time.monotonic() - started
@@ -141,7 +127,7 @@ async def main() -> None:
         await asyncio.gather(helper_probe(), *(parent(u, l) for u, l in zip(users, langs)))
         wall = time.monotonic() - t0
         lat = sorted(latencies)
-        p95 = lat[max(0, int(len(lat) * 0.95) - 1)]
+        p95 = percentile(lat, 0.95)
         print(f"parents                 {args.parents} ({args.questions} questions each, {len(lat)} replies)")
         print(f"bot ready after         {ready:.1f} s (process start to first getUpdates)")
         print(f"reply latency           p50 {statistics.median(lat)*1000:.0f} ms, p95 {p95*1000:.0f} ms, "
@@ -156,11 +142,7 @@ async def main() -> None:
             for lat_s, lang, q in sorted(slowest, reverse=True)[:8]:
                 print(f"  slow: {lat_s*1000:.0f} ms [{lang}] {q}")
     finally:
-        bot.terminate()
-        try:
-            bot.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            bot.kill()
+        stop_bot(bot)
         await emu.stop()
 
 

@@ -110,6 +110,14 @@ def m003_escalations(db: Database) -> None:
     db["outbox"].create_index(["chat_id", "telegram_message_id"])
 
 
+@migrations()
+def m004_durable_updates(db: Database) -> None:
+    """Updates are stored before Telegram is told we have them; a relay is enqueued once per update."""
+    db["inbox"].create({"update_id": int, "payload": str, "received_at": str}, pk="update_id")
+    db["outbox"].add_column("update_key", str)
+    db["outbox"].create_index(["update_key"], unique=True)
+
+
 def open_db(path: Path | str) -> Database:
     """Open (creating if needed) the database in WAL mode and apply pending migrations."""
     path = Path(path)

@@ -27,11 +27,18 @@ MAX_ATTEMPTS = 6
 
 def enqueue(db: Database, kind: str, chat_id: int, text: str, *, escalation_id: int | None = None,
             thread_id: int | None = None, buttons: list[list[tuple[str, str]]] | None = None,
-            source_text: str | None = None, source_language: str | None = None) -> int:
+            source_text: str | None = None, source_language: str | None = None,
+            update_id: int | None = None) -> int:
+    """Store a message to send. With `update_id`, a replayed update cannot enqueue the same relay twice."""
+    key = f"{update_id}:{kind}" if update_id is not None else None
+    if key is not None:
+        row = db.execute("select id from outbox where update_key = ?", [key]).fetchone()
+        if row:
+            return row[0]
     return db["outbox"].insert({
         "escalation_id": escalation_id, "kind": kind, "chat_id": chat_id, "thread_id": thread_id, "text": text,
         "buttons": json.dumps(buttons or []), "status": "pending", "attempts": 0, "created_at": utcnow(),
-        "source_text": source_text, "source_language": source_language}).last_pk
+        "source_text": source_text, "source_language": source_language, "update_key": key}).last_pk
 
 
 def by_message(db: Database, chat_id: int, telegram_message_id: int) -> dict[str, Any] | None:

@@ -90,8 +90,7 @@ async def serve(settings: Settings, services: Services | None = None, interactiv
     purge = asyncio.create_task(_purge_loop(services.db))
     async with app:
         await app.start()
-        await on_started(app)
-        await app.updater.start_polling(poll_interval=0.0, timeout=10, drop_pending_updates=False)
+        await on_started(app)  # starts durable polling, the outbox and the follow-up loop
         logger.info("Schoolbrug is running as @%s", services.bot_username)
         if emulator is not None and (interactive if interactive is not None else sys.stdin.isatty()):
             from bot.terminal_chat import TerminalChat
@@ -104,7 +103,6 @@ async def serve(settings: Settings, services: Services | None = None, interactiv
                 task.cancel()
         else:
             await stop.wait()
-        await app.updater.stop()
         await on_stopping(app)
         await app.stop()
     purge.cancel()

@@ -97,12 +97,10 @@ async def start_bot(services: Services, emulator: BotApiEmulator):
     await app.initialize()
     await app.start()
     await on_started(app)
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
     return app
 
 
 async def stop_bot(app) -> None:
-    await app.updater.stop()
     await on_stopping(app)
     await app.stop()
     await app.shutdown()

@@ -152,6 +152,13 @@ async def test_a_restart_in_the_middle_of_an_escalation_loses_nothing(team):
     def while_down() -> None:
         outbox.enqueue(db, "to_parent", 8105, "💬 Fatma Yilmaz:\nwritten while the bot was down",
                        escalation_id=esc["id"])
+        # an update the old process had received and confirmed, but not yet handled when it stopped
+        update_id = next(emu._update_ids)
+        message = {"message_id": 9999, "date": 0, "chat": {"id": 8105, "type": "private", "first_name": "Olena"},
+                   "from": {"id": 8105, "is_bot": False, "first_name": "Olena"}, "text": "received before the crash"}
+        db["inbox"].insert({"update_id": update_id, "payload": json.dumps({"update_id": update_id,
+                                                                           "message": message}),
+                            "received_at": ""})
 
     await team.restart(between=while_down)
     emu.faults.clear()
@@ -161,8 +168,11 @@ async def test_a_restart_in_the_middle_of_an_escalation_loses_nothing(team):
         await asyncio.sleep(0.05)
     assert any("written while the bot was down" in s.text for s in emu.sent_to(8105))
     emu.send_text(parent, "thank you, I am waiting")
-    relayed = await _thread_messages(emu, esc["thread_id"], 2, timeout=20)
-    assert "thank you, I am waiting" in relayed[-1].text
+    relayed = await _thread_messages(emu, esc["thread_id"], 3, timeout=20)
+    texts = [m.text for m in relayed]
+    assert any("received before the crash" in t for t in texts), "a stored update is handled after the restart"
+    assert "thank you, I am waiting" in texts[-1]
+    assert db["inbox"].count == 0
     assert sum("written while the bot was down" in s.text for s in emu.sent_to(8105)) == 1
 
 

@@ -2,7 +2,8 @@
 
 How a parent's message travels:
 
-    Telegram (or the local emulator) ──getUpdates──► python-telegram-bot Application
+    Telegram (or the local emulator) ──getUpdates──► telegram/intake.py (stored, then queued)
+      ──► python-telegram-bot Application
       ├─ /start, language, consent, relation buttons ──► telegram/onboarding.py
       ├─ /help /privacy /forget /family, media, text ──► telegram/parent.py
       │       text ──► Assistant.respond_async (bot/assistant.py: language_detect → Rasa
@@ -26,6 +27,7 @@ from bot.i18n import tr
 from bot.outbox import OutboxWorker
 from bot.telegram import handoff, onboarding, parent, replies, staff
 from bot.telegram.delivery import ResilientRateLimiter
+from bot.telegram.intake import DurablePoller
 from bot.telegram.onboarding import guess_language
 from bot.telegram.services import Services
 
@@ -43,6 +45,7 @@ def build_application(services: Services, token: str, api_base: str | None = Non
         .concurrent_updates(services.settings.concurrent_updates)
         .connect_timeout(10).read_timeout(20).write_timeout(20).pool_timeout(10)
         .get_updates_read_timeout(40)
+        .updater(None)  # bot/telegram/intake.py polls, storing each update before confirming it
     )
     if api_base:
         builder = builder.base_url(f"{api_base}/bot").base_file_url(f"{api_base}/file/bot")
@@ -64,10 +67,16 @@ async def on_started(app: Application) -> None:
     services.extra["outbox"] = worker
     services.extra["tasks"] = [asyncio.create_task(worker.run(), name="outbox"),
                                asyncio.create_task(handoff.watch(services), name="escalation-follow-up")]
+    poller = DurablePoller(app, services.db, timeout=int(os.environ.get("SCHOOLBRUG_POLL_TIMEOUT", "10")))
+    services.extra["poller"] = poller
+    await poller.start()
 
 
 async def on_stopping(app: Application) -> None:
     services: Services = app.bot_data["services"]
+    poller = services.extra.pop("poller", None)
+    if poller is not None:
+        await poller.stop()
     for task in services.extra.pop("tasks", []):
         task.cancel()
         try:

@@ -166,19 +166,21 @@ async def _announce(services: Services, esc: dict[str, Any], caregiver: dict[str
     _wake(services)
 
 
-async def relay_from_parent(services: Services, caregiver: dict[str, Any], esc: dict[str, Any], text: str) -> None:
+async def relay_from_parent(services: Services, caregiver: dict[str, Any], esc: dict[str, Any], text: str,
+                            update_id: int | None = None) -> None:
     chat_id, thread_id = _where(esc)
     if chat_id is None:
         return
     dutch = await _translate_async(services, text, esc["language"], SOURCE_LANGUAGE)
     body = f"👤 #{esc['id']} {caregiver['first_name'] or 'ouder'}:\n" + _with_dutch(text, esc["language"], dutch)
     outbox.enqueue(services.db, "to_staff", chat_id, body, escalation_id=esc["id"], thread_id=thread_id,
-                   source_text=text, source_language=esc["language"])
+                   source_text=text, source_language=esc["language"], update_id=update_id)
     store.audit(services.db, str(caregiver["telegram_id"]), "parent", "relay_in", esc["school_id"], f"#{esc['id']}")
     _wake(services)
 
 
-async def relay_from_staff(services: Services, staff_id: int, esc: dict[str, Any], text: str) -> None:
+async def relay_from_staff(services: Services, staff_id: int, esc: dict[str, Any], text: str,
+                           update_id: int | None = None) -> None:
     db = services.db
     caregiver = store.get_caregiver(db, esc["caregiver_id"])
     if caregiver is None:
@@ -202,7 +204,7 @@ async def relay_from_staff(services: Services, staff_id: int, esc: dict[str, Any
         dutch_original = source == SOURCE_LANGUAGE and lang != SOURCE_LANGUAGE
         buttons = [[(tr(lang, "🇳🇱 Toon in het Nederlands"), "O:pending")]] if dutch_original else []
     row_id = outbox.enqueue(db, "to_parent", caregiver["telegram_id"], body, escalation_id=esc["id"],
-                            buttons=buttons, source_text=text, source_language=source)
+                            buttons=buttons, source_text=text, source_language=source, update_id=update_id)
     if buttons:
         db["outbox"].update(row_id, {"buttons": json.dumps([[(buttons[0][0][0], f"O:{row_id}")]])})
     store.audit(db, str(staff_id), "brugfiguur", "answer", esc["school_id"], f"#{esc['id']}")
@@ -272,7 +274,7 @@ async def staff_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
     if esc["status"] == "closed":
         await update.effective_message.reply_text(f"#{esc['id']} is al afgesloten.")
         return True
-    await relay_from_staff(services, user_id, esc, update.effective_message.text)
+    await relay_from_staff(services, user_id, esc, update.effective_message.text, update.update_id)
     return True
 
 
@@ -295,7 +297,7 @@ async def reply_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not escalations.staff_can_see(services.db, update.effective_user.id, esc):
         await _refuse(update)
         return
-    await relay_from_staff(services, update.effective_user.id, esc, " ".join(context.args[1:]))
+    await relay_from_staff(services, update.effective_user.id, esc, " ".join(context.args[1:]), update.update_id)
 
 
 async def note_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -126,7 +126,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     store.log_message(services.db, tid, "in", text, None, days)
     active = escalations.active_for(services.db, tid)
     if active:  # a person holds the conversation: relay, and the assistant stays silent
-        await handoff.relay_from_parent(services, caregiver, active, text)
+        await handoff.relay_from_parent(services, caregiver, active, text, update.update_id)
         return
     if not text.strip():
         await update.message.reply_text(tr(lang, "Ik zie een leeg bericht. Schrijf gerust je vraag."))
