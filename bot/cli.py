@@ -106,7 +106,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_crossval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.evaluation import cross_validate
 
-    print(cross_validate(folds=args.folds, out=Path(args.out)))
+    languages = tuple(args.languages.split(",")) if args.languages else None
+    print(cross_validate(folds=args.folds, out=Path(args.out), languages=languages))
     return 0
 
 
@@ -277,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("crossval", help="rasa test nlu cross-validation of the NLU pipeline")
     c.add_argument("--folds", type=int, default=5)
     c.add_argument("--out", default=str(PROJECT_ROOT / "var" / "crossval"))
+    c.add_argument("--languages", help="comma-separated subset of tier-1 languages (default: all)")
     c.set_defaults(func=cmd_crossval)
 
     s = sub.add_parser("school", help="create, update, validate or list school profiles")

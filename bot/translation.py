@@ -20,6 +20,8 @@ import hashlib
 import logging
 import os
 import re
+import sqlite3
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -103,13 +105,25 @@ def backend_from_env(name: str | None = None) -> Backend | None:
 
 
 class Translator:
+    """Translations run in worker threads, so the cache gets a SQLite connection of its own per thread:
+    one connection shared between threads would mix their statements into each other's transactions."""
+
     def __init__(self, backend: Backend | None, db: Database | None = None, timeout: float = 5.0,
                  retries: int = 2, backoff: float = 0.3) -> None:
         self.backend = backend
-        self.db = db
+        self._db_path = db.execute("pragma database_list").fetchone()[2] if db is not None else None
+        self._local = threading.local()
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
+
+    @property
+    def db(self) -> Database | None:
+        if not self._db_path:
+            return None
+        if getattr(self._local, "db", None) is None:
+            self._local.db = Database(sqlite3.connect(self._db_path, timeout=30, isolation_level=None))
+        return self._local.db
 
     @property
     def available(self) -> bool:
