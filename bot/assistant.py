@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -190,6 +190,3 @@ class Assistant:
                          "of praat met een persoon van de school.", language=BY_CODE[lang].native_name)
         return Decision(lang, topic, conf, [], handoff, reply, lang, action, show_language_picker=True)
 
-
-def decision_dict(decision: Decision) -> dict[str, Any]:
-    return asdict(decision)

@@ -7,7 +7,7 @@ no bot token is given.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +30,6 @@ class Settings:
     retention_days: int = 180
     concurrent_updates: int = 32
     translator: str = "none"
-    extra: dict = field(default_factory=dict)
 
     @property
     def uses_emulator(self) -> bool:

@@ -150,9 +150,7 @@ class BotApiEmulator:
                 body = await request.json()
                 params.update(body or {})
             else:
-                form = await request.post()
-                for key, value in form.items():
-                    params[key] = value if hasattr(value, "file") else value
+                params.update(await request.post())
         return {k: (_coerce(v) if not hasattr(v, "file") else {"file": getattr(v, "filename", "upload")})
                 for k, v in params.items()}
 

@@ -19,6 +19,7 @@ import asyncio
 import json
 import logging
 import os
+from datetime import datetime, timezone
 from typing import Any
 
 from babel.dates import format_datetime
@@ -460,8 +461,6 @@ async def watch(services: Services, every: float = 30.0) -> None:
 
 def follow_up(services: Services) -> None:
     db = services.db
-    from datetime import datetime, timezone
-
     now = datetime.now(timezone.utc)
     for esc in escalations.list_active(db):
         if esc["status"] != "open" or esc["chat_id"] is None:
