@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Callable
 
 import yaml

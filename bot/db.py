@@ -118,6 +118,14 @@ def m004_durable_updates(db: Database) -> None:
     db["outbox"].create_index(["update_key"], unique=True)
 
 
+@migrations()
+def m005_outbox_not_before(db: Database) -> None:
+    """A row waiting for a retry says so in its own column instead of borrowing sent_at."""
+    db["outbox"].add_column("not_before", str)
+    db.execute("update outbox set not_before = sent_at, sent_at = null where status = 'pending' and sent_at is not null")
+    db["outbox"].create_index(["status", "not_before"])
+
+
 def open_db(path: Path | str) -> Database:
     """Open (creating if needed) the database in WAL mode and apply pending migrations."""
     path = Path(path)

@@ -83,8 +83,12 @@ class Route:
     next_start: datetime | None
 
 
+def school_staff(db: Database, school_id: str, role: str) -> list[dict[str, Any]]:
+    return list(db["staff"].rows_where("school_id = ? and role = ? and active = 1", [school_id, role]))
+
+
 def brugfiguren(db: Database, school_id: str) -> list[dict[str, Any]]:
-    return list(db["staff"].rows_where("school_id = ? and role = 'brugfiguur' and active = 1", [school_id]))
+    return school_staff(db, school_id, "brugfiguur")
 
 
 def load_of(db: Database, telegram_id: int) -> int:

@@ -17,13 +17,11 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 from langdetect import DetectorFactory, detect_langs
 from langdetect.lang_detect_exception import LangDetectException
 
-from bot.config import PROJECT_ROOT
 from bot.languages import SUPPORTED, TIER1
 from bot.nlu.normalize import words
 from bot.training import training_files

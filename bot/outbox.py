@@ -68,15 +68,8 @@ class OutboxWorker:
         self._wake.set()
 
     def _due(self) -> list[dict[str, Any]]:
-        now = datetime.now(timezone.utc)
-        rows = []
-        for row in self.db["outbox"].rows_where("status = 'pending'", order_by="id"):
-            if row["attempts"] and row["last_error"] and row["sent_at"]:
-                # sent_at holds "not before" for a row waiting to be retried
-                if datetime.fromisoformat(row["sent_at"]) > now:
-                    continue
-            rows.append(row)
-        return rows
+        return list(self.db["outbox"].rows_where("status = 'pending' and (not_before is null or not_before <= ?)",
+                                                 [utcnow()], order_by="id"))
 
     async def run(self) -> None:
         while True:
@@ -124,7 +117,7 @@ class OutboxWorker:
                 return True
             retry_at = datetime.now(timezone.utc) + timedelta(seconds=min(60, 2 ** attempts))
             self.db["outbox"].update(row["id"], {"attempts": attempts, "last_error": str(err)[:300],
-                                                 "sent_at": retry_at.isoformat()})
+                                                 "not_before": retry_at.isoformat(timespec="seconds")})
             return False
         self.db["outbox"].update(row["id"], {"status": "sent", "sent_at": utcnow(),
                                              "telegram_message_id": message.message_id, "last_error": None})

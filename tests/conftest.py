@@ -3,7 +3,6 @@ a real SQLite file per test, and the bot running its real python-telegram-bot
 stack over HTTP against the local Bot API emulator on 127.0.0.1."""
 from __future__ import annotations
 
-import asyncio
 import os
 from dataclasses import replace
 from pathlib import Path

@@ -66,8 +66,10 @@ async def test_turkish_parent_reaches_the_turkish_speaking_brugfiguur_and_back(t
     assert "[nl] [nl] oğlumu" in summary.text, "the parent's words in the original and in Dutch"
 
     fatma = emu.user(FATMA, "Fatma")
+    before = len(emu.sent_to(8101, "sendMessage"))
     emu.tap(fatma, summary, "E:claim")
-    claimed = (await emu.wait_sent(8101, 1, after=len(emu.sent_to(8101, "sendMessage"))))
+    claimed = await emu.wait_sent(8101, 1, after=before)
+    assert "Fatma Yilmaz" in claimed[-1].text, "the parent hears who took the question"
     assert db["escalations"].get(esc["id"])["status"] == "claimed"
 
     before = len(emu.sent_to(8101, "sendMessage"))

@@ -57,10 +57,13 @@ async def _translate_async(services: Services, text: str, source: str, target: s
     return await asyncio.get_running_loop().run_in_executor(None, _translate, services, text, source, target)
 
 
-def _wake(services: Services) -> None:
+def _post(services: Services, kind: str, chat_id: int, text: str, **kwargs: Any) -> int:
+    """Store a message in the outbox and wake its worker (which otherwise looks again within a second)."""
+    row_id = outbox.enqueue(services.db, kind, chat_id, text, **kwargs)
     worker = services.extra.get("outbox")
     if worker is not None:
         worker.wake()
+    return row_id
 
 
 def _staff_name(db, telegram_id: int | None) -> str:
@@ -86,6 +89,14 @@ def _with_dutch(original: str, lang: str, dutch: str | None) -> str:
 
 
 # --------------------------------------------------------------- parent side
+async def hand_off_and_tell(services: Services, message: Any, caregiver: dict[str, Any], topic: str,
+                            reason: str) -> None:
+    """Hand off, and tell the parent (below `message`) what happens next."""
+    next_step = await hand_off(services, caregiver, topic, reason)
+    if next_step:
+        await message.reply_text(next_step)
+
+
 async def hand_off(services: Services, caregiver: dict[str, Any], topic: str, reason: str) -> str:
     """Open (or continue) the caregiver's escalation; return the line that tells them what happens next."""
     db = services.db
@@ -135,8 +146,7 @@ async def _announce(services: Services, esc: dict[str, Any], caregiver: dict[str
     if not team_chat:
         target = routed.staff["telegram_id"] if routed.staff else None
         if target is None:
-            admins = [s["telegram_id"] for s in db["staff"].rows_where(
-                "school_id = ? and role = 'admin' and active = 1", [esc["school_id"]])]
+            admins = [s["telegram_id"] for s in escalations.school_staff(db, esc["school_id"], "admin")]
             target = admins[0] if admins else None
         if target is None:
             logger.error("escalation #%s: the school has no brugfiguur and no admin", esc["id"])
@@ -162,9 +172,8 @@ async def _announce(services: Services, esc: dict[str, Any], caregiver: dict[str
             "\n\nSchrijf je antwoord in het Nederlands" + (" hier" if thread_id else
                                                             " als antwoord (reply) op dit bericht") +
             ": het gaat vertaald naar de ouder. /note tekst = interne nota, /close uitkomst = afsluiten.")
-    outbox.enqueue(db, "summary", chat_id, text, escalation_id=esc["id"], thread_id=thread_id,
+    _post(services, "summary", chat_id, text, escalation_id=esc["id"], thread_id=thread_id,
                    buttons=_staff_buttons(esc["id"]))
-    _wake(services)
 
 
 async def relay_from_parent(services: Services, caregiver: dict[str, Any], esc: dict[str, Any], text: str,
@@ -174,10 +183,9 @@ async def relay_from_parent(services: Services, caregiver: dict[str, Any], esc: 
         return
     dutch = await _translate_async(services, text, esc["language"], SOURCE_LANGUAGE)
     body = f"👤 #{esc['id']} {caregiver['first_name'] or 'ouder'}:\n" + _with_dutch(text, esc["language"], dutch)
-    outbox.enqueue(services.db, "to_staff", chat_id, body, escalation_id=esc["id"], thread_id=thread_id,
+    _post(services, "to_staff", chat_id, body, escalation_id=esc["id"], thread_id=thread_id,
                    source_text=text, source_language=esc["language"], update_id=update_id)
     store.audit(services.db, str(caregiver["telegram_id"]), "parent", "relay_in", esc["school_id"], f"#{esc['id']}")
-    _wake(services)
 
 
 async def relay_from_staff(services: Services, staff_id: int, esc: dict[str, Any], text: str,
@@ -185,9 +193,8 @@ async def relay_from_staff(services: Services, staff_id: int, esc: dict[str, Any
     db = services.db
     caregiver = store.get_caregiver(db, esc["caregiver_id"])
     if caregiver is None:
-        outbox.enqueue(db, "notice", esc["chat_id"], f"⚠️ #{esc['id']}: deze ouder heeft zijn gegevens gewist; "
+        _post(services, "notice", esc["chat_id"], f"⚠️ #{esc['id']}: deze ouder heeft zijn gegevens gewist; "
                        "het bericht is niet verstuurd.", escalation_id=esc["id"], thread_id=esc["thread_id"])
-        _wake(services)
         return
     if esc["status"] == "open":  # answering is taking it on
         escalations.claim(db, esc["id"], staff_id)
@@ -204,12 +211,11 @@ async def relay_from_staff(services: Services, staff_id: int, esc: dict[str, Any
         body = f"💬 {name}:\n{translated}"
         dutch_original = source == SOURCE_LANGUAGE and lang != SOURCE_LANGUAGE
         buttons = [[(tr(lang, "🇳🇱 Toon in het Nederlands"), "O:pending")]] if dutch_original else []
-    row_id = outbox.enqueue(db, "to_parent", caregiver["telegram_id"], body, escalation_id=esc["id"],
+    row_id = _post(services, "to_parent", caregiver["telegram_id"], body, escalation_id=esc["id"],
                             buttons=buttons, source_text=text, source_language=source, update_id=update_id)
     if buttons:
         db["outbox"].update(row_id, {"buttons": json.dumps([[(buttons[0][0][0], f"O:{row_id}")]])})
     store.audit(db, str(staff_id), "brugfiguur", "answer", esc["school_id"], f"#{esc['id']}")
-    _wake(services)
 
 
 async def close(services: Services, staff_id: int, esc: dict[str, Any], outcome: str) -> None:
@@ -220,13 +226,12 @@ async def close(services: Services, staff_id: int, esc: dict[str, Any], outcome:
     if caregiver:
         lang = caregiver["language"]
         services.assistant.engine.reset(str(caregiver["telegram_id"]))
-        outbox.enqueue(db, "to_parent", caregiver["telegram_id"], tr(
+        _post(services, "to_parent", caregiver["telegram_id"], tr(
             lang, "Het gesprek met {name} is afgesloten. Je kan mij weer alles vragen. Ben je goed geholpen?",
             name=_staff_name(db, staff_id)), escalation_id=esc["id"],
             buttons=[[("👍", f"FB:{esc['id']}:up"), ("👎", f"FB:{esc['id']}:down")]])
-    outbox.enqueue(db, "notice", esc["chat_id"], f"✅ #{esc['id']} afgesloten door {_staff_name(db, staff_id)}: "
+    _post(services, "notice", esc["chat_id"], f"✅ #{esc['id']} afgesloten door {_staff_name(db, staff_id)}: "
                    f"{outcome or 'afgesloten'}", escalation_id=esc["id"], thread_id=esc["thread_id"])
-    _wake(services)
     if esc["thread_id"]:
         try:
             await services.bot.close_forum_topic(esc["chat_id"], esc["thread_id"])
@@ -373,14 +378,13 @@ async def on_staff_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         escalations.claim(services.db, esc["id"], user_id)
         store.audit(services.db, str(user_id), "brugfiguur", "claim", esc["school_id"], f"#{esc['id']}")
         await query.answer("Opgenomen")
-        outbox.enqueue(services.db, "notice", esc["chat_id"], f"✋ {name} neemt #{esc['id']} op.",
+        _post(services, "notice", esc["chat_id"], f"✋ {name} neemt #{esc['id']} op.",
                        escalation_id=esc["id"], thread_id=esc["thread_id"])
         caregiver = store.get_caregiver(services.db, esc["caregiver_id"])
         if caregiver:
-            outbox.enqueue(services.db, "to_parent", caregiver["telegram_id"], tr(
+            _post(services, "to_parent", caregiver["telegram_id"], tr(
                 caregiver["language"], "{name} heeft je vraag gelezen en schrijft je zo.", name=name),
                 escalation_id=esc["id"])
-        _wake(services)
     elif action == "transfer":
         others = [p for p in escalations.brugfiguren(services.db, esc["school_id"]) if p["telegram_id"] != user_id]
         await query.answer()
@@ -409,7 +413,7 @@ async def on_transfer_choice(update: Update, context: ContextTypes.DEFAULT_TYPE)
     await query.answer("Doorgegeven")
     target_name = _staff_name(services.db, int(target))
     if esc["thread_id"]:
-        outbox.enqueue(services.db, "notice", esc["chat_id"], f"🔁 #{esc['id']} gaat naar {target_name}.",
+        _post(services, "notice", esc["chat_id"], f"🔁 #{esc['id']} gaat naar {target_name}.",
                        escalation_id=esc["id"], thread_id=esc["thread_id"])
     else:  # private chats: the new brugfiguur gets the summary and the escalation moves to their chat
         caregiver = store.get_caregiver(services.db, esc["caregiver_id"])
@@ -417,7 +421,6 @@ async def on_transfer_choice(update: Update, context: ContextTypes.DEFAULT_TYPE)
         if caregiver and children:
             routed = escalations.Route(services.db["staff"].get((int(target), esc["school_id"])), True, True, None)
             await _announce(services, escalations.get(services.db, esc["id"]), caregiver, children[0], routed)
-    _wake(services)
 
 
 # ---------------------------------------------------------- parent buttons
@@ -468,19 +471,17 @@ def follow_up(services: Services) -> None:
         age = escalations.minutes_open(esc, now)
         since = (now - datetime.fromisoformat(esc["announced_at"])).total_seconds() / 60
         if since >= REMIND_MINUTES:
-            outbox.enqueue(db, "reminder", esc["chat_id"], f"⏰ Nog niemand heeft #{esc['id']} opgenomen "
+            _post(services, "reminder", esc["chat_id"], f"⏰ Nog niemand heeft #{esc['id']} opgenomen "
                            f"({age:.0f} min). Tik op ✋ om het op te nemen.", escalation_id=esc["id"],
                            thread_id=esc["thread_id"], buttons=_staff_buttons(esc["id"]))
             db["escalations"].update(esc["id"], {"announced_at": now.isoformat(timespec="seconds"),
                                                  "announcements": (esc["announcements"] or 0) + 1})
         if age >= FLAG_MINUTES and not esc["admin_flagged_at"]:
-            for admin in db["staff"].rows_where("school_id = ? and role = 'admin' and active = 1",
-                                                [esc["school_id"]]):
-                outbox.enqueue(db, "flag", admin["telegram_id"], f"⚠️ Vraag #{esc['id']} van een ouder wacht al "
+            for admin in escalations.school_staff(db, esc["school_id"], "admin"):
+                _post(services, "flag", admin["telegram_id"], f"⚠️ Vraag #{esc['id']} van een ouder wacht al "
                                f"{age / 60:.1f} uur zonder antwoord. /escalations", escalation_id=esc["id"])
             db["escalations"].update(esc["id"], {"admin_flagged_at": now.isoformat(timespec="seconds")})
             store.audit(db, "assistant", "system", "escalation_flagged", esc["school_id"], f"#{esc['id']}")
-    _wake(services)
 
 
 async def report_undeliverable(services: Services, row: dict[str, Any], error: str) -> None:
@@ -489,7 +490,6 @@ async def report_undeliverable(services: Services, row: dict[str, Any], error: s
         return
     esc = escalations.get(services.db, row["escalation_id"])
     if esc and esc["chat_id"]:
-        outbox.enqueue(services.db, "notice", esc["chat_id"], f"⚠️ #{esc['id']}: je bericht kon niet bij de ouder "
+        _post(services, "notice", esc["chat_id"], f"⚠️ #{esc['id']}: je bericht kon niet bij de ouder "
                        f"geraken ({error[:100]}). Probeer via het secretariaat of telefonisch.",
                        escalation_id=esc["id"], thread_id=esc["thread_id"])
-        _wake(services)

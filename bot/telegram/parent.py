@@ -145,9 +145,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                       confidence=decision.confidence, options=decision.options, handoff=decision.handoff)
     await replies.send_decision(update.message, decision)
     if decision.handoff:
-        next_step = await handoff.hand_off(services, caregiver, decision.topic, decision.action)
-        if next_step:
-            await update.message.reply_text(next_step)
+        await handoff.hand_off_and_tell(services, update.message, caregiver, decision.topic, decision.action)
 
 
 async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -62,9 +62,7 @@ async def on_topic_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
                       topic=decision.topic, confidence=1.0, handoff=decision.handoff)
     await send_decision(query.message, decision)
     if decision.handoff:
-        next_step = await handoff.hand_off(services, caregiver, topic, "choice")
-        if next_step:
-            await query.message.reply_text(next_step)
+        await handoff.hand_off_and_tell(services, query.message, caregiver, topic, "choice")
 
 
 async def on_dutch_version(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -97,6 +95,4 @@ async def on_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                                                   "school. Schrijf gewoon je bericht."))
         return
     await query.message.reply_text(decision.reply[:TELEGRAM_LIMIT])
-    next_step = await handoff.hand_off(services, caregiver, "human_request", "button")
-    if next_step:
-        await query.message.reply_text(next_step)
+    await handoff.hand_off_and_tell(services, query.message, caregiver, "human_request", "button")
