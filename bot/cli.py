@@ -22,6 +22,11 @@ def _db(settings: Settings):
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runtime import serve
 
+    if settings.uses_emulator and not args.emulator and not sys.stdin.isatty():
+        print("No TELEGRAM_BOT_TOKEN is set and this is not a terminal. A bot without a token talks only to the "
+              "local emulator, which nobody can reach from Telegram. Set TELEGRAM_BOT_TOKEN, or pass --emulator "
+              "if the local emulator is what you want.", file=sys.stderr)
+        return 2
     asyncio.run(serve(settings, interactive=False if args.no_chat else None))
     return 0
 
@@ -250,6 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="start the bot (Telegram with TELEGRAM_BOT_TOKEN, else the local emulator)")
     r.add_argument("--no-chat", action="store_true", help="with the emulator: do not open the terminal chat")
+    r.add_argument("--emulator", action="store_true",
+                   help="run against the local Bot API emulator even though standard input is not a terminal")
     r.set_defaults(func=cmd_run)
 
     t = sub.add_parser("train", help="train the Rasa model (skipped when an up-to-date one exists)")

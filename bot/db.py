@@ -6,6 +6,7 @@ no-op. Add a new step at the end; never edit one that has shipped.
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -124,6 +125,63 @@ def m005_outbox_not_before(db: Database) -> None:
     db["outbox"].add_column("not_before", str)
     db.execute("update outbox set not_before = sent_at, sent_at = null where status = 'pending' and sent_at is not null")
     db["outbox"].create_index(["status", "not_before"])
+
+
+@migrations()
+def m006_send_queue(db: Database) -> None:
+    """One send queue for everything the bot says (replaces the outbox), a call list, erasable notes.
+
+    Rows keep the outbox's ids, so "Dutch original" buttons on messages already sent keep working.
+    Times that the dispatcher compares many times a second are epoch seconds (REAL).
+    """
+    db["send_queue"].create(
+        {"id": int, "lane": int, "kind": str, "method": str, "chat_id": int, "thread_id": int, "payload": str,
+         "attachment": bytes, "escalation_id": int, "caregiver_id": int, "status": str, "attempts": int,
+         "due_at": float, "lease_until": float, "expires_at": float, "created_at": str, "sent_at": str,
+         "telegram_message_id": int, "last_error": str, "source_text": str, "source_language": str,
+         "dedupe_key": str, "purge_after": str},
+        pk="id",
+    )
+    # the dispatcher's question: the oldest row of each chat that is not done yet
+    db["send_queue"].create_index(["chat_id", "status", "id"])
+    db["send_queue"].create_index(["status", "lane", "id"])
+    db["send_queue"].create_index(["status", "due_at"])
+    db["send_queue"].create_index(["escalation_id"])
+    db["send_queue"].create_index(["caregiver_id"])
+    db["send_queue"].create_index(["dedupe_key"], unique=True)
+    db["send_queue"].create_index(["chat_id", "telegram_message_id"])
+    if db["outbox"].exists():
+        now = datetime.now(timezone.utc).timestamp()
+        for row in db["outbox"].rows:
+            buttons = json.loads(row["buttons"] or "[]")
+            status = {"pending": "pending", "sent": "sent"}.get(row["status"], "failed")
+            db["send_queue"].insert({
+                "id": row["id"], "lane": 0 if row["kind"] in ("to_parent", "to_staff") else 1, "kind": row["kind"],
+                "method": "sendMessage", "chat_id": row["chat_id"], "thread_id": row["thread_id"],
+                "payload": json.dumps({"text": row["text"], "buttons": buttons}), "escalation_id": row["escalation_id"],
+                "status": status, "attempts": row["attempts"] or 0, "due_at": now, "expires_at": now + 86400,
+                "created_at": row["created_at"], "sent_at": row["sent_at"],
+                "telegram_message_id": row["telegram_message_id"], "last_error": row["last_error"],
+                "source_text": row["source_text"], "source_language": row["source_language"],
+                "dedupe_key": row["update_key"]})
+        db["outbox"].drop()
+    db["caregivers"].add_column("unreachable_at", str)
+    # families a brugfiguur should phone: unreachable on Telegram, an unacknowledged red reminder, ...
+    db["call_list"].create(
+        {"id": int, "school_id": str, "caregiver_id": int, "reason": str, "source": str, "created_at": str,
+         "resolved_at": str},
+        pk="id",
+    )
+    db["call_list"].create_index(["school_id", "resolved_at"])
+    db["call_list"].create_index(["caregiver_id"])
+    # internal notes of brugfiguren: their own table, so erasure and retention reach them
+    db["escalation_notes"].create(
+        {"id": int, "escalation_id": int, "author": int, "text": str, "created_at": str}, pk="id")
+    db["escalation_notes"].create_index(["escalation_id"])
+    db["escalations"].add_column("placed_at", str)
+    db["translations"].add_column("owner", int)
+    db["translations"].create_index(["owner"])
+    db["translations"].create_index(["created_at"])
 
 
 def open_db(path: Path | str) -> Database:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import sys
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from bot import store
+from bot import privacy, store
 from bot.assistant import Assistant
 from bot.config import Settings
 from bot.db import open_db
@@ -23,11 +22,10 @@ from bot.profile import ProfileError, load_profile
 from bot.telegram.app import build_application, on_started, on_stopping
 from bot.telegram.services import Services
 from bot.training import ensure_model
-from bot.translation import Translator, backend_from_env
+from bot.translation import Translator, backend_for
 
 logger = logging.getLogger("schoolbrug")
 EMULATOR_TOKEN = "123456:SCHOOLBRUG-LOCAL"
-PURGE_EVERY_S = 6 * 3600
 
 
 def load_school_profiles(db: Database, schools_dir: Path) -> list[str]:
@@ -49,22 +47,16 @@ def prepare(settings: Settings) -> Services:
     db = open_db(settings.db_path)
     schools = load_school_profiles(db, settings.schools_dir)
     logger.info("schools: %s", ", ".join(schools) or "none")
-    purged = store.purge_expired(db)
-    if purged:
-        logger.info("purged %d expired conversation log lines", purged)
+    purged = privacy.purge_expired(db, settings.retention_days)
+    if any(purged.values()):
+        logger.info("purged expired data: %s", purged)
     model = ensure_model(settings.model_dir)
     logger.info("loading model %s", model.name)
-    translator = Translator(backend_from_env(settings.translator), db)
+    translator = Translator(backend_for(settings), db, timeout=settings.translator_timeout)
     logger.info("translation: %s", translator.backend.name if translator.backend else "none (nothing leaves the machine)")
     assistant = Assistant.from_model(model, translator=translator)
     return Services(settings=settings, db=db, assistant=assistant,
                     bot_username=settings.bot_username or "SchoolbrugBot")
-
-
-async def _purge_loop(db: Database) -> None:
-    while True:
-        await asyncio.sleep(PURGE_EVERY_S)
-        store.purge_expired(db)
 
 
 async def serve(settings: Settings, services: Services | None = None, interactive: bool | None = None) -> None:
@@ -75,7 +67,7 @@ async def serve(settings: Settings, services: Services | None = None, interactiv
         from bot.emulator import BotApiEmulator
 
         token = EMULATOR_TOKEN
-        emulator = BotApiEmulator(token=token, port=int(os.environ.get("SCHOOLBRUG_EMULATOR_PORT", "0")),
+        emulator = BotApiEmulator(token=token, port=settings.emulator_port,
                                   bot_username=settings.bot_username or "SchoolbrugBot")
         api_base = await emulator.start()
         logger.info("no TELEGRAM_BOT_TOKEN: using the local Bot API emulator at %s", api_base)
@@ -87,10 +79,15 @@ async def serve(settings: Settings, services: Services | None = None, interactiv
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
-    purge = asyncio.create_task(_purge_loop(services.db))
+    fatal: list[str] = []
+
+    def on_fatal(message: str) -> None:
+        fatal.append(message)
+        stop.set()
+
     async with app:
         await app.start()
-        await on_started(app)  # starts durable polling, the outbox and the follow-up loop
+        await on_started(app, on_fatal)  # starts receiving updates, the send queue and the follow-up loop
         logger.info("Schoolbrug is running as @%s", services.bot_username)
         if emulator is not None and (interactive if interactive is not None else sys.stdin.isatty()):
             from bot.terminal_chat import TerminalChat
@@ -105,6 +102,7 @@ async def serve(settings: Settings, services: Services | None = None, interactiv
             await stop.wait()
         await on_stopping(app)
         await app.stop()
-    purge.cancel()
     if emulator:
         await emulator.stop()
+    if fatal:
+        raise SystemExit(fatal[0])

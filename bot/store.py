@@ -1,8 +1,8 @@
 """Reading and writing the bot's data. Every SQL statement of the bot lives here.
 
 Need-to-know: a caregiver row exists only after consent; a refusal is counted
-without identity; `forget_caregiver` erases a person and everything linked
-only to them; conversation logs expire after the school's retention period.
+without identity; erasure and retention live in bot/privacy.py, which knows
+every table that holds a person's words.
 """
 from __future__ import annotations
 
@@ -159,22 +159,6 @@ def already_linked_to_class(db: Database, telegram_id: int, class_id: str | None
     return any(c["class_id"] == class_id for c in children_of(db, telegram_id))
 
 
-def forget_caregiver(db: Database, telegram_id: int) -> dict[str, int]:
-    """Erase a caregiver, their links, their conversation log, and children nobody else is linked to."""
-    with db.atomic():
-        child_ids = [r["child_id"] for r in db["caregiver_children"].rows_where("caregiver_id = ?", [telegram_id])]
-        links = db.execute("delete from caregiver_children where caregiver_id = ?", [telegram_id]).rowcount
-        orphans = 0
-        for child_id in child_ids:
-            if not db.execute("select 1 from caregiver_children where child_id = ?", [child_id]).fetchone():
-                db.execute("delete from invites where child_id = ?", [child_id])
-                orphans += db.execute("delete from children where id = ?", [child_id]).rowcount
-        logs = db.execute("delete from conversation_log where telegram_id = ?", [telegram_id]).rowcount
-        people = db.execute("delete from caregivers where telegram_id = ?", [telegram_id]).rowcount
-        audit(db, "self", "parent", "erase", None, "a caregiver", {"links": links, "logs": logs})
-    return {"caregivers": people, "links": links, "children": orphans, "messages": logs}
-
-
 def record_refusal(db: Database, school_id: str | None, language: str) -> None:
     db["consent_refusals"].insert({"at": utcnow()[:10], "school_id": school_id, "language": language})
 
@@ -224,10 +208,6 @@ def log_message(db: Database, telegram_id: int, direction: str, text: str, langu
                                    "language": language, "topic": topic, "confidence": confidence,
                                    "options": json.dumps(options or []), "handoff": int(handoff),
                                    "created_at": utcnow(), "expires_at": _in(retention_days)})
-
-
-def purge_expired(db: Database) -> int:
-    return db.execute("delete from conversation_log where expires_at < ?", [utcnow()]).rowcount
 
 
 def message_count(db: Database, telegram_id: int) -> int:

@@ -16,21 +16,24 @@ they will meet on letters instead of a literal mistranslation.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
-import os
 import re
 import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 import httpx
 from sqlite_utils import Database
 
 from bot.db import utcnow
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -83,23 +86,23 @@ class DeepTranslator:
             raise TimeoutError(f"{self.name} did not answer within {timeout}s") from None
 
 
-def backend_from_env(name: str | None = None) -> Backend | None:
-    name = (name or os.environ.get("SCHOOLBRUG_TRANSLATOR", "none")).strip().lower()
+def backend_for(settings: "Settings") -> Backend | None:
+    """The backend a deployment chose (SCHOOLBRUG_TRANSLATOR), configured from its Settings."""
+    name = settings.translator
     if name in ("", "none"):
         return None
     if name == "libretranslate":
-        return LibreTranslate(os.environ.get("LIBRETRANSLATE_URL", "http://127.0.0.1:5000"),
-                              os.environ.get("LIBRETRANSLATE_API_KEY", ""))
+        return LibreTranslate(settings.libretranslate_url, settings.libretranslate_api_key)
     from deep_translator import DeeplTranslator, GoogleTranslator, MicrosoftTranslator
 
     if name == "google":
         return DeepTranslator(name, lambda s, t: GoogleTranslator(source=s, target=t))
     if name == "deepl":
-        key = os.environ.get("DEEPL_API_KEY", "")
+        key = settings.deepl_api_key
         return DeepTranslator(name, lambda s, t: DeeplTranslator(source=s, target=t, api_key=key,
                                                                  use_free_api=key.endswith(":fx")))
     if name == "microsoft":
-        key, region = os.environ.get("MICROSOFT_TRANSLATOR_KEY", ""), os.environ.get("MICROSOFT_TRANSLATOR_REGION")
+        key, region = settings.microsoft_key, settings.microsoft_region or None
         return DeepTranslator(name, lambda s, t: MicrosoftTranslator(source=s, target=t, api_key=key, region=region))
     raise ValueError(f"unknown translator {name!r}: use none, libretranslate, google, deepl or microsoft")
 
@@ -116,6 +119,7 @@ class Translator:
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="translation")
 
     @property
     def db(self) -> Database | None:
@@ -133,8 +137,15 @@ class Translator:
         raw = f"{self.backend.name if self.backend else 'none'}\x00{source}\x00{target}\x00{text}"
         return hashlib.sha256(raw.encode()).hexdigest()
 
-    def translate(self, text: str, source: str, target: str) -> str:
-        """Translate or raise TranslationUnavailable. Same language: the text itself."""
+    async def translate_async(self, text: str, source: str, target: str, owner: int | None = None) -> str:
+        """`translate` in a worker thread of its own: a slow service never holds up the event loop or the
+        dialogue layer's thread (which answers every other parent)."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self._pool, lambda: self.translate(text, source, target, owner))
+
+    def translate(self, text: str, source: str, target: str, owner: int | None = None) -> str:
+        """Translate or raise TranslationUnavailable. Same language: the text itself. `owner`: the
+        caregiver whose words these are, so their erasure reaches the cache."""
         if source == target or not text.strip():
             return text
         if self.backend is None:
@@ -160,7 +171,7 @@ class Translator:
         if self.db is not None:
             self.db["translations"].upsert({"key": key, "backend": self.backend.name, "source": source,
                                             "target": target, "text": text, "translation": result,
-                                            "created_at": utcnow()}, pk="key")
+                                            "created_at": utcnow(), "owner": owner}, pk="key")
         return result
 
 

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from bot import escalations, outbox, store
+from bot import escalations, send_queue, store
+from bot.send_queue import Outgoing
 from bot.assistant import Assistant
 from bot.i18n import tr
 from bot.translation import LibreTranslate, Translator
@@ -152,8 +153,8 @@ async def test_a_restart_in_the_middle_of_an_escalation_loses_nothing(team):
     emu.add_fault("sendMessage", 502, count=50)  # the Bot API is down while we restart
 
     def while_down() -> None:
-        outbox.enqueue(db, "to_parent", 8105, "💬 Fatma Yilmaz:\nwritten while the bot was down",
-                       escalation_id=esc["id"])
+        send_queue.enqueue(db, Outgoing(8105, "💬 Fatma Yilmaz:\nwritten while the bot was down", kind="to_parent",
+                                        escalation_id=esc["id"]))
         # an update the old process had received and confirmed, but not yet handled when it stopped
         update_id = next(emu._update_ids)
         message = {"message_id": 9999, "date": 0, "chat": {"id": 8105, "type": "private", "first_name": "Olena"},

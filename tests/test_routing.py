@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from bot import escalations, store
-from bot.escalations import TZ, at_work, next_start, parse_hours, route
+from bot.escalations import BRUSSELS as TZ, at_work, next_start, parse_hours, route
 
 
 def _brug(db, tid, name, languages, hours="mon-fri 08:30-16:30"):
@@ -39,8 +39,8 @@ def test_without_a_speaker_the_least_loaded_colleague_at_work_gets_it(db):
     _brug(db, 1, "Jan", ["nl"])
     _brug(db, 2, "Els", ["nl"])
     _brug(db, 3, "Nachtuil", ["nl"], hours="sat 10:00-12:00")
-    busy = escalations.Route(db["staff"].get((1, "de-regenboog")), False, True, None)
-    escalations.open_escalation(db, "de-regenboog", 999, "ar", "bullying", "test", busy)
+    db["escalations"].insert({"school_id": "de-regenboog", "caregiver_id": 999, "language": "ar", "topic": "bullying",
+                              "reason": "test", "status": "open", "assigned_to": 1, "created_at": "2026-11-30T09:00:00+00:00"})
     r = route(db, "de-regenboog", "ar", MONDAY_10)
     assert r.staff["name"] == "Els" and not r.speaks_language
     weekend = route(db, "de-regenboog", "ar", SATURDAY)

@@ -1,35 +1,36 @@
-"""The Telegram application: where every update enters Schoolbrug.
+"""The Telegram application: where every update enters Schoolbrug, and the handler table (the map).
 
 How a parent's message travels:
 
-    Telegram (or the local emulator) ──getUpdates──► telegram/intake.py (stored, then queued)
-      ──► python-telegram-bot Application
+    Telegram (or the local emulator) ──getUpdates / webhook──► telegram/intake.py
+        (stored in the inbox first; one update per chat at a time)
+      ──► python-telegram-bot Application, handlers below
       ├─ /start, language, consent, relation buttons ──► telegram/onboarding.py
       ├─ /help /privacy /forget /family, media, text ──► telegram/parent.py
       │       text ──► Assistant.respond_async (bot/assistant.py: language_detect → Rasa
-      │                dialogue → content) ──► telegram/replies.py ──sendMessage──► parent
+      │                dialogue → content) ──► telegram/replies.py
       ├─ /invite /people /staffinvite (role-checked) ──► telegram/staff.py
-      └─ hand-offs, relays, claim/note/transfer/close ──► telegram/handoff.py (+ bot/outbox.py)
+      └─ hand-offs, relays, claim/note/transfer/close ──► telegram/handoff.py ──► bot/escalations.py
+    every reply, relay and notice ──► bot/send_queue.py (a row in SQLite, priority lanes)
+      ──► telegram/sender.py ──sendMessage──► Telegram
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
+from typing import Callable
 
 from telegram import BotCommand, Update
-from telegram.error import Forbidden
 from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
                           ContextTypes, MessageHandler, filters)
 
-from bot import store
+from bot import escalations, privacy, store
 from bot.i18n import tr
-from bot.outbox import OutboxWorker
-from bot.telegram import handoff, onboarding, parent, replies, staff
-from bot.telegram.delivery import ResilientRateLimiter
-from bot.telegram.intake import DurablePoller
-from bot.telegram.onboarding import guess_language
-from bot.telegram.services import Services
+from bot.send_queue import Dispatcher, Pacer
+from bot.telegram import buttons, handoff, onboarding, parent, replies, staff
+from bot.telegram.intake import DurablePoller, Inbox, PerChatUpdateProcessor, WebhookReceiver
+from bot.telegram.sender import TelegramTransport
+from bot.telegram.services import Services, guess_language, reply
 
 logger = logging.getLogger(__name__)
 
@@ -41,11 +42,10 @@ def build_application(services: Services, token: str, api_base: str | None = Non
     builder: ApplicationBuilder = (
         Application.builder()
         .token(token)
-        .rate_limiter(ResilientRateLimiter(per_chat_per_second=float(os.environ.get("SCHOOLBRUG_PER_CHAT_RATE", "1"))))
-        .concurrent_updates(services.settings.concurrent_updates)
+        .concurrent_updates(PerChatUpdateProcessor(services.settings.concurrent_updates))
         .connect_timeout(10).read_timeout(20).write_timeout(20).pool_timeout(10)
-        .get_updates_read_timeout(40)
-        .updater(None)  # bot/telegram/intake.py polls, storing each update before confirming it
+        .get_updates_read_timeout(services.settings.poll_timeout + 30)
+        .updater(None)  # bot/telegram/intake.py receives updates, storing each before confirming it
     )
     if api_base:
         builder = builder.base_url(f"{api_base}/bot").base_file_url(f"{api_base}/file/bot")
@@ -55,85 +55,124 @@ def build_application(services: Services, token: str, api_base: str | None = Non
     return app
 
 
-async def on_started(app: Application) -> None:
-    """After app.start(): learn our username, publish commands, start the outbox and the follow-up loop."""
+def add_handlers(app: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    new = filters.UpdateType.MESSAGE  # an edited command is not run again
+    edited = filters.UpdateType.EDITED_MESSAGE
+    groups = filters.ChatType.GROUPS
+    staff_only = staff.requires("staff", "brugfiguur", "admin")
+    for name, callback, where in (
+            ("start", onboarding.start, private), ("language", onboarding.language_command, private),
+            ("help", parent.help_command, private), ("privacy", parent.privacy_command, private),
+            ("forget", parent.forget_command, private), ("family", parent.family_command, private),
+            ("staffhelp", staff.staffhelp_command, None), ("invite", staff.invite_command, None),
+            ("people", staff.people_command, None), ("staffinvite", staff.staffinvite_command, None),
+            ("r", staff_only(handoff.reply_command), None), ("note", staff_only(handoff.note_command), None),
+            ("close", staff_only(handoff.close_command), None),
+            ("escalations", staff_only(handoff.escalations_command), None),
+            ("teamchat", handoff.teamchat_command, None),
+            ("mylanguages", staff.mylanguages_command, None), ("myhours", staff.myhours_command, None)):
+        app.add_handler(CommandHandler(name, callback, filters=new & where if where is not None else new))
+    # buttons: callback data `<prefix>:<fields>` (bot/telegram/keyboards.py); malformed data is refused kindly
+    for pattern, callback in (
+            (r"^E:", handoff.on_staff_button), (r"^X:", handoff.on_transfer_choice),
+            (r"^FB:", handoff.on_feedback), (r"^O:", handoff.on_dutch_original),
+            (r"^L:", onboarding.on_language), (r"^M:", onboarding.on_language_page),
+            (r"^C:", onboarding.on_consent), (r"^R:", onboarding.on_relation),
+            (r"^F:", parent.on_forget), (r"^T:", replies.on_topic_choice),
+            (r"^D:", replies.on_dutch_version), (r"^P$", replies.on_person)):
+        app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    app.add_handler(CallbackQueryHandler(buttons.unknown_button))
+    # private chats: commands we do not know, text (new or edited), everything else
+    app.add_handler(MessageHandler(new & filters.COMMAND & private, parent.on_unknown_command))
+    app.add_handler(MessageHandler((new | edited) & filters.TEXT & ~filters.COMMAND & private, parent.on_text))
+    app.add_handler(MessageHandler(new & private & ~filters.TEXT, parent.on_media))
+    # groups: a brugfiguur's text in an escalation's topic (an edit is relayed as a correction)
+    app.add_handler(MessageHandler((new | edited) & groups & filters.TEXT & ~filters.COMMAND, handoff.group_text))
+    app.add_error_handler(on_error)
+
+
+async def on_started(app: Application, on_fatal: Callable[[str], None] | None = None) -> None:
+    """After app.start(): learn our username, publish commands, start the send queue, the follow-up and
+    purge loops, and receiving updates."""
     services: Services = app.bot_data["services"]
+    settings = services.settings
     services.bot = app.bot
     me = await app.bot.get_me()
     services.bot_username = me.username or services.bot_username
-    await app.bot.set_my_commands([BotCommand(c, d) for c, d in PARENT_COMMANDS])
-    worker = OutboxWorker(services.db, app.bot,
-                          on_undeliverable=lambda row, err: handoff.report_undeliverable(services, row, err))
-    services.extra["outbox"] = worker
-    services.extra["tasks"] = [asyncio.create_task(worker.run(), name="outbox"),
-                               asyncio.create_task(handoff.watch(services), name="escalation-follow-up")]
-    poller = DurablePoller(app, services.db, timeout=int(os.environ.get("SCHOOLBRUG_POLL_TIMEOUT", "10")))
-    services.extra["poller"] = poller
-    await poller.start()
+    try:
+        await app.bot.set_my_commands([BotCommand(c, d) for c, d in PARENT_COMMANDS])
+    except Exception as err:  # cosmetic: the bot works without its command menu
+        logger.warning("setMyCommands failed: %s", err)
+    pacer = Pacer(per_second=settings.send_rate, paid_per_second=settings.paid_rate,
+                  chat_interval=settings.chat_interval, group_per_minute=settings.group_per_minute)
+    services.dispatcher = Dispatcher(services.db, TelegramTransport(app.bot), pacer,
+                                     backoff_cap=settings.backoff_cap, backoff_base=settings.backoff_base)
+    services.dispatcher.start()
+    services.tasks = [asyncio.create_task(_follow_up_loop(services), name="escalation-follow-up"),
+                      asyncio.create_task(_purge_loop(services), name="purge")]
+    inbox = Inbox(app, services.db, on_done=lambda uid: services.message_counters.pop(uid, None))
+    if settings.webhook_url:
+        services.poller = WebhookReceiver(app, inbox, settings.webhook_url, settings.webhook_secret,
+                                          settings.webhook_listen, on_fatal)
+    else:
+        services.poller = DurablePoller(app, inbox, timeout=settings.poll_timeout, on_fatal=on_fatal)
+    await services.poller.start()
 
 
 async def on_stopping(app: Application) -> None:
+    """Stop receiving, stop the loops, and let the send queue finish what is in flight."""
     services: Services = app.bot_data["services"]
-    poller = services.extra.pop("poller", None)
-    if poller is not None:
-        await poller.stop()
-    for task in services.extra.pop("tasks", []):
+    if services.poller is not None:
+        await services.poller.stop()
+        services.poller = None
+    for task in services.tasks:
         task.cancel()
         try:
             await task
         except (asyncio.CancelledError, Exception):
             pass
+    services.tasks = []
+    if services.dispatcher is not None:
+        await services.dispatcher.stop()
+        services.dispatcher = None
 
 
-def add_handlers(app: Application) -> None:
-    private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("start", onboarding.start, filters=private))
-    app.add_handler(CommandHandler("language", onboarding.language_command, filters=private))
-    app.add_handler(CommandHandler("help", parent.help_command, filters=private))
-    app.add_handler(CommandHandler("privacy", parent.privacy_command, filters=private))
-    app.add_handler(CommandHandler("forget", parent.forget_command, filters=private))
-    app.add_handler(CommandHandler("family", parent.family_command, filters=private))
-    app.add_handler(CommandHandler("staffhelp", staff.staffhelp_command))
-    app.add_handler(CommandHandler("invite", staff.invite_command))
-    app.add_handler(CommandHandler("people", staff.people_command))
-    app.add_handler(CommandHandler("staffinvite", staff.staffinvite_command))
-    staff_only = staff.requires("staff", "brugfiguur", "admin")
-    app.add_handler(CommandHandler("r", staff_only(handoff.reply_command)))
-    app.add_handler(CommandHandler("note", staff_only(handoff.note_command)))
-    app.add_handler(CommandHandler("close", staff_only(handoff.close_command)))
-    app.add_handler(CommandHandler("escalations", staff_only(handoff.escalations_command)))
-    app.add_handler(CommandHandler("teamchat", handoff.teamchat_command))
-    app.add_handler(CommandHandler("mylanguages", staff.mylanguages_command))
-    app.add_handler(CommandHandler("myhours", staff.myhours_command))
-    app.add_handler(CallbackQueryHandler(handoff.on_staff_button, pattern=r"^E:"))
-    app.add_handler(CallbackQueryHandler(handoff.on_transfer_choice, pattern=r"^X:"))
-    app.add_handler(CallbackQueryHandler(handoff.on_feedback, pattern=r"^FB:"))
-    app.add_handler(CallbackQueryHandler(handoff.on_dutch_original, pattern=r"^O:"))
-    app.add_handler(CallbackQueryHandler(onboarding.on_language, pattern=r"^L:"))
-    app.add_handler(CallbackQueryHandler(onboarding.on_language_page, pattern=r"^M:"))
-    app.add_handler(CallbackQueryHandler(onboarding.on_consent, pattern=r"^C:"))
-    app.add_handler(CallbackQueryHandler(onboarding.on_relation, pattern=r"^R:"))
-    app.add_handler(CallbackQueryHandler(parent.on_forget, pattern=r"^F:"))
-    app.add_handler(CallbackQueryHandler(replies.on_topic_choice, pattern=r"^T:"))
-    app.add_handler(CallbackQueryHandler(replies.on_dutch_version, pattern=r"^D:"))
-    app.add_handler(CallbackQueryHandler(replies.on_person, pattern=r"^P$"))
-    app.add_handler(MessageHandler(filters.COMMAND & private, parent.on_unknown_command))
-    app.add_handler(MessageHandler(filters.TEXT & private, parent.on_text))
-    app.add_handler(MessageHandler(private & ~filters.TEXT, parent.on_media))
-    app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, handoff.staff_group_text))
-    app.add_error_handler(on_error)
+async def _follow_up_loop(services: Services) -> None:
+    """Re-announce unclaimed escalations, place unplaced ones, flag old ones; never dies of one error."""
+    while True:
+        await asyncio.sleep(services.settings.follow_up_every)
+        try:
+            if escalations.follow_up(services.db, services.settings.remind_minutes, services.settings.flag_minutes,
+                                     tz=services.settings.tz):
+                services.wake()
+        except Exception:
+            logger.exception("escalation follow-up failed; trying again later")
+
+
+async def _purge_loop(services: Services) -> None:
+    """Retention: delete what is past its time, every few hours; an error is logged and the loop goes on."""
+    while True:
+        try:
+            purged = privacy.purge_expired(services.db, services.settings.retention_days)
+            if any(purged.values()):
+                logger.info("purged expired data: %s", purged)
+        except Exception:
+            logger.exception("purging expired data failed; trying again later")
+        await asyncio.sleep(services.settings.purge_every_hours * 3600)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure and tell the person kindly; never leave them without an answer."""
     logger.error("update failed: %s", context.error, exc_info=context.error)
-    if isinstance(context.error, Forbidden) or not isinstance(update, Update) or not update.effective_chat:
+    if not isinstance(update, Update) or update.effective_chat is None or update.effective_user is None:
         return
+    if update.effective_chat.type != "private":
+        return  # never answer into a group because something failed
     services: Services = context.application.bot_data["services"]
-    caregiver = store.get_caregiver(services.db, update.effective_user.id) if update.effective_user else None
-    lang = caregiver["language"] if caregiver else guess_language(update)
     try:
-        await context.bot.send_message(update.effective_chat.id, tr(
-            lang, "Sorry, er ging iets mis aan onze kant. Probeer het zo meteen opnieuw."))
-    except Exception:  # the network itself may be what failed
+        caregiver = store.get_caregiver(services.db, update.effective_user.id)
+        lang = caregiver["language"] if caregiver else guess_language(update)
+        reply(update, context, tr(lang, "Sorry, er ging iets mis aan onze kant. Probeer het zo meteen opnieuw."))
+    except Exception:  # the database itself may be what failed
         logger.warning("could not tell the user about the error")

@@ -12,12 +12,11 @@ D:<topic>          show the Dutch version of an answer
 """
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton as Button
-from telegram import InlineKeyboardMarkup as Markup
-
 from bot.i18n import tr
 from bot.languages import BY_CODE, FIRST_PAGE, LANGUAGES
 from bot.store import RELATIONS
+
+Buttons = list[list[tuple[str, str]]]  # rows of (label, callback data); the send queue stores them
 
 PICKER_PROMPT = (
     "🌍 Kies je taal · Choose your language · Choisissez votre langue · "
@@ -25,33 +24,31 @@ PICKER_PROMPT = (
 )
 
 
-def language_picker(token: str = "", page: int = 0) -> Markup:
+def language_picker(token: str = "", page: int = 0) -> Buttons:
     codes = list(FIRST_PAGE) if page == 0 else [l.code for l in LANGUAGES if l.code not in FIRST_PAGE]
     rows, row = [], []
     for code in codes:
-        row.append(Button(BY_CODE[code].native_name, callback_data=f"L:{code}:{token}"))
+        row.append((BY_CODE[code].native_name, f"L:{code}:{token}"))
         if len(row) == 3:
             rows.append(row)
             row = []
     if row:
         rows.append(row)
     if page == 0:
-        rows.append([Button("🌐 Meer talen · More · المزيد · Daha fazla", callback_data=f"M:1:{token}")])
+        rows.append([("🌐 Meer talen · More · المزيد · Daha fazla", f"M:1:{token}")])
     else:
-        rows.append([Button("⬅️", callback_data=f"M:0:{token}")])
-    return Markup(rows)
+        rows.append([("⬅️", f"M:0:{token}")])
+    return rows
 
 
-def consent(lang: str, token: str) -> Markup:
-    return Markup([
-        [Button(tr(lang, "✅ Ja, ik ga akkoord"), callback_data=f"C:y:{lang}:{token}")],
-        [Button(tr(lang, "✖️ Nee, liever niet"), callback_data=f"C:n:{lang}:{token}")],
-    ])
+def consent(lang: str, token: str) -> Buttons:
+    return [[(tr(lang, "✅ Ja, ik ga akkoord"), f"C:y:{lang}:{token}")],
+            [(tr(lang, "✖️ Nee, liever niet"), f"C:n:{lang}:{token}")]]
 
 
-def relation(lang: str, token: str) -> Markup:
-    buttons = [Button(relation_label(lang, key), callback_data=f"R:{key}:{token}") for key in RELATIONS]
-    return Markup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+def relation(lang: str, token: str) -> Buttons:
+    buttons = [(relation_label(lang, key), f"R:{key}:{token}") for key in RELATIONS]
+    return [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
 
 
 def relation_label(lang: str, key: str) -> str:
@@ -63,14 +60,13 @@ def relation_label(lang: str, key: str) -> str:
     return labels.get(key, key)
 
 
-def forget_confirm(lang: str) -> Markup:
-    return Markup([[Button(tr(lang, "🗑️ Ja, wis alles"), callback_data="F:y"),
-                    Button(tr(lang, "Nee"), callback_data="F:n")]])
+def forget_confirm(lang: str) -> Buttons:
+    return [[(tr(lang, "🗑️ Ja, wis alles"), "F:y"), (tr(lang, "Nee"), "F:n")]]
 
 
-def person_button(lang: str) -> Button:
-    return Button(tr(lang, "🙋 Met een persoon praten"), callback_data="P")
+def person_button(lang: str) -> tuple[str, str]:
+    return (tr(lang, "🙋 Met een persoon praten"), "P")
 
 
-def person_only(lang: str) -> Markup:
-    return Markup([[person_button(lang)]])
+def person_only(lang: str) -> Buttons:
+    return [[person_button(lang)]]

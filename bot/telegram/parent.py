@@ -1,18 +1,23 @@
 """What a parent can do after onboarding: ask, /help, /privacy, /forget, /family,
-and a kind answer to everything the bot cannot read (stickers, photos, voice...)."""
+and a kind answer to everything the bot cannot read (stickers, photos, voice...).
+
+A parent's edited message is answered as a new message (the edit is what they mean now)."""
 from __future__ import annotations
+
+import asyncio
+import contextlib
 
 from telegram import Update
 from telegram.constants import ChatAction
 from telegram.ext import ContextTypes
 
-from bot import escalations, store
+from bot import escalations, privacy, store
 from bot.i18n import tr
 from bot.invites import deep_link
 from bot.languages import BY_CODE
 from bot.telegram import handoff, keyboards, replies
-from bot.telegram.onboarding import guess_language
-from bot.telegram.services import services_of
+from bot.telegram.buttons import button, one_of
+from bot.telegram.services import edit, guess_language, reply, services_of
 
 LONG_MESSAGE = 1500  # characters the assistant reads; the full text is still logged
 
@@ -22,15 +27,14 @@ def parent_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple
     return caregiver, caregiver["language"] if caregiver else guess_language(update)
 
 
-async def ask_to_onboard(update: Update, lang: str) -> None:
-    await update.effective_message.reply_text(
-        tr(lang, "Kies eerst je taal en lees de privacyuitleg. Daarna kan ik je helpen."))
-    await update.effective_message.reply_text(keyboards.PICKER_PROMPT, reply_markup=keyboards.language_picker())
+def ask_to_onboard(update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str) -> None:
+    reply(update, context, tr(lang, "Kies eerst je taal en lees de privacyuitleg. Daarna kan ik je helpen."))
+    reply(update, context, keyboards.PICKER_PROMPT, keyboards.language_picker())
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     _, lang = parent_language(update, context)
-    await update.message.reply_text(help_text(lang), reply_markup=keyboards.person_only(lang))
+    reply(update, context, help_text(lang), keyboards.person_only(lang))
 
 
 def help_text(lang: str) -> str:
@@ -51,7 +55,7 @@ async def privacy_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     services = services_of(context)
     caregiver, lang = parent_language(update, context)
     if caregiver is None:
-        await update.message.reply_text(tr(lang, "We bewaren niets over jou. Stuur /start om te beginnen."))
+        reply(update, context, tr(lang, "We bewaren niets over jou. Stuur /start om te beginnen."))
         return
     tid = caregiver["telegram_id"]
     children = store.children_of(services.db, tid)
@@ -59,7 +63,7 @@ async def privacy_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         f"   – {c['school_name']}, {c['class_name'] or '–'} ({keyboards.relation_label(lang, c['relation'])})"
         for c in children) or "   –"
     days = store.retention_days_for(services.db, tid, services.settings.retention_days)
-    await update.message.reply_text(tr(
+    reply(update, context, tr(
         lang,
         "Dit bewaren we over jou:\n"
         "• Voornaam: {name}\n"
@@ -75,22 +79,24 @@ async def privacy_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     caregiver, lang = parent_language(update, context)
     if caregiver is None:
-        await update.message.reply_text(tr(lang, "We bewaren niets over jou. Stuur /start om te beginnen."))
+        reply(update, context, tr(lang, "We bewaren niets over jou. Stuur /start om te beginnen."))
         return
-    await update.message.reply_text(tr(
+    reply(update, context, tr(
         lang, "Wil je echt alles wissen wat we over jou bewaren? Je krijgt dan ook geen berichten van de school "
-              "meer via Schoolbrug."), reply_markup=keyboards.forget_confirm(lang))
+              "meer via Schoolbrug."), keyboards.forget_confirm(lang))
 
 
-async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    await query.answer()
+@button(one_of("y", "n"))
+async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE, answer: str) -> None:
+    services = services_of(context)
     caregiver, lang = parent_language(update, context)
-    if query.data != "F:y" or caregiver is None:
-        await query.edit_message_text(tr(lang, "Oké, er is niets gewist."))
+    if answer != "y" or caregiver is None:
+        edit(update, context, tr(lang, "Oké, er is niets gewist."))
         return
-    store.forget_caregiver(services_of(context).db, caregiver["telegram_id"])
-    await query.edit_message_text(tr(lang, "Alles is gewist. Tot ziens! Wil je later opnieuw beginnen? Stuur /start."))
+    privacy.erase_caregiver(services.db, caregiver["telegram_id"])
+    services.assistant.engine.reset(str(caregiver["telegram_id"]))
+    # the confirmation goes out after the erasure; it is the last row for this chat and is purged with the rest
+    edit(update, context, tr(lang, "Alles is gewist. Tot ziens! Wil je later opnieuw beginnen? Stuur /start."))
 
 
 async def family_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -98,63 +104,105 @@ async def family_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     caregiver, lang = parent_language(update, context)
     children = store.children_of(services.db, caregiver["telegram_id"]) if caregiver else []
     if not children:
-        await update.message.reply_text(tr(
+        reply(update, context, tr(
             lang, "Je bent nog niet verbonden met een klas. Vraag de school om de uitnodigingslink of QR-code."))
         return
     child = children[0]
     token = store.create_invite(services.db, store.FAMILY_INVITE, child["school_id"], class_id=child["class_id"],
                                 child_id=child["child_id"], created_by=f"parent:{caregiver['telegram_id']}",
                                 days_valid=14, max_uses=1)
-    await update.message.reply_text(tr(
+    reply(update, context, tr(
         lang, "Stuur deze link naar de andere opvoeder (mama, papa, oma, pleegouder...). "
               "De link werkt één keer en 14 dagen lang:\n{link}", link=deep_link(services.bot_username, token)))
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A parent's free text: language detection, the dialogue layer, the reply."""
+    """Free text in a private chat (new or edited): a brugfiguur's reply to a relayed message, else the
+    parent's message: relayed to the person who holds the conversation, or answered by the assistant."""
     services = services_of(context)
-    if await handoff.staff_text(update, context):  # a brugfiguur answering a parent
+    message = update.effective_message
+    if await handoff.staff_reply_in_private(update, context):
         return
     caregiver, lang = parent_language(update, context)
-    if caregiver is None:
-        await ask_to_onboard(update, lang)
+    roles = store.roles_of(services.db, update.effective_user.id)
+    if caregiver is None and not roles.staff:
+        ask_to_onboard(update, context, lang)
         return
-    text = update.message.text or ""
+    text = message.text or ""
+    if caregiver is None:  # a colleague without a child at the school: the assistant, with their school's facts
+        await _answer(update, context, None, lang, text, roles.staff[0]["school_id"])
+        return
     tid = caregiver["telegram_id"]
     store.touch_caregiver(services.db, tid)
     days = store.retention_days_for(services.db, tid, services.settings.retention_days)
     store.log_message(services.db, tid, "in", text, None, days)
     active = escalations.active_for(services.db, tid)
     if active:  # a person holds the conversation: relay, and the assistant stays silent
-        await handoff.relay_from_parent(services, caregiver, active, text, update.update_id)
+        await handoff.relay_from_parent(update, context, caregiver, active, text)
         return
     if not text.strip():
-        await update.message.reply_text(tr(lang, "Ik zie een leeg bericht. Schrijf gerust je vraag."))
+        reply(update, context, tr(lang, "Ik zie een leeg bericht. Schrijf gerust je vraag."))
         return
-    await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
     children = store.children_of(services.db, tid)
-    school = store.get_school(services.db, children[0]["school_id"]) if children else None
-    decision = await services.assistant.respond_async(
-        text[:LONG_MESSAGE], sender=str(tid), lang_hint=caregiver["language"],
-        school=school["profile"] if school else None, teacher=children[0]["teacher"] if children else None)
+    await _answer(update, context, caregiver, lang, text, children[0]["school_id"] if children else None,
+                  teacher=children[0]["teacher"] if children else None)
+
+
+async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, caregiver: dict | None, lang: str, text: str,
+                  school_id: str | None, teacher: str | None = None) -> None:
+    services = services_of(context)
+    school = store.get_school(services.db, school_id) if school_id else None
+    sender = str(update.effective_user.id)
+    async with _typing_after(services, update.effective_chat.id):
+        decision = await services.assistant.respond_async(
+            text[:LONG_MESSAGE], sender=sender, lang_hint=lang, school=school["profile"] if school else None,
+            teacher=teacher)
     if len(text) > LONG_MESSAGE:
-        await update.message.reply_text(tr(
+        reply(update, context, tr(
             decision.reply_language, "Dank je voor je lange bericht. Ik heb het begin gelezen; het hele bericht "
                                      "blijft bewaard, zodat een persoon het kan lezen."))
-    store.log_message(services.db, tid, "out", decision.reply, decision.language, days, topic=decision.topic,
-                      confidence=decision.confidence, options=decision.options, handoff=decision.handoff)
-    await replies.send_decision(update.message, decision)
-    if decision.handoff:
-        await handoff.hand_off_and_tell(services, update.message, caregiver, decision.topic, decision.action)
+    if caregiver is not None:
+        days = store.retention_days_for(services.db, caregiver["telegram_id"], services.settings.retention_days)
+        store.log_message(services.db, caregiver["telegram_id"], "out", decision.reply, decision.language, days,
+                          topic=decision.topic, confidence=decision.confidence, options=decision.options,
+                          handoff=decision.handoff)
+    replies.send_decision(update, context, decision)
+    if decision.handoff and caregiver is not None:
+        await handoff.hand_off(update, context, caregiver, decision.topic, decision.action)
+    elif decision.handoff:
+        reply(update, context, "Je bent medewerker: gebruik /escalations voor de vragen van ouders. "
+                               "Voor jezelf als ouder: vraag de uitnodiging van de klas van je kind.")
+
+
+@contextlib.asynccontextmanager
+async def _typing_after(services, chat_id: int):
+    """Show "typing…" only when the answer takes longer than about a second: each chat action costs a
+    message from the bot's budget of 30 a second."""
+
+    async def later() -> None:
+        await asyncio.sleep(services.settings.typing_after)
+        if services.dispatcher is None or services.dispatcher.paced_chat_action():
+            with contextlib.suppress(Exception):
+                await services.bot.send_chat_action(chat_id, ChatAction.TYPING)
+
+    task = asyncio.create_task(later())
+    try:
+        yield
+    finally:
+        task.cancel()
 
 
 async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice notes, documents...: a kind answer, never silence."""
     caregiver, lang = parent_language(update, context)
     if caregiver is None:
-        await ask_to_onboard(update, lang)
+        ask_to_onboard(update, context, lang)
         return
-    message = update.message
+    message = update.effective_message
+    active = escalations.active_for(services_of(context).db, caregiver["telegram_id"])
+    if active:  # a person holds the conversation: they hear that something came that we cannot relay
+        await handoff.relay_from_parent(update, context, caregiver, active, "[" + _media_kind(message) + "]")
+        return
     if message.sticker:
         text = tr(lang, "Leuke sticker! 😊 Ik kan alleen geschreven berichten lezen. Schrijf je vraag in je eigen "
                         "taal, of tik op de knop om met een persoon te praten.")
@@ -167,10 +215,18 @@ async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     else:
         text = tr(lang, "Dit soort bericht kan ik niet lezen. Schrijf je vraag, of tik op de knop om met een "
                         "persoon te praten.")
-    await message.reply_text(text, reply_markup=keyboards.person_only(lang))
+    reply(update, context, text, keyboards.person_only(lang))
+
+
+def _media_kind(message) -> str:
+    for attr, label in (("sticker", "sticker"), ("photo", "foto"), ("voice", "spraakbericht"),
+                        ("audio", "geluid"), ("video", "video"), ("video_note", "video"), ("document", "document"),
+                        ("location", "locatie"), ("contact", "contact")):
+        if getattr(message, attr, None):
+            return label
+    return "bericht"
 
 
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     _, lang = parent_language(update, context)
-    await update.message.reply_text(tr(
-        lang, "Dat commando ken ik niet. Deze werken: /help, /language, /privacy, /forget."))
+    reply(update, context, tr(lang, "Dat commando ken ik niet. Deze werken: /help, /language, /privacy, /forget."))

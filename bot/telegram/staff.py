@@ -17,8 +17,8 @@ from bot import store
 from bot.i18n import tr
 from bot.invites import deep_link
 from bot.telegram import keyboards
-from bot.telegram.onboarding import guess_language
-from bot.telegram.services import services_of
+from bot.send_queue import STAFF, Outgoing
+from bot.telegram.services import guess_language, reply, services_of
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
@@ -36,10 +36,9 @@ def requires(*roles: str) -> Callable[[Handler], Handler]:
                 lang = caregiver["language"] if caregiver else guess_language(update)
                 store.audit(db, str(update.effective_user.id), "none", "refused", None,
                             handler.__name__, {"needs": list(roles)})
-                await update.effective_message.reply_text(
-                    tr(lang, "Sorry, dit commando is alleen voor medewerkers van de school. "
-                             "Heb je een vraag? Schrijf ze gewoon, of praat met een persoon."),
-                    reply_markup=keyboards.person_only(lang))
+                reply(update, context, tr(lang, "Sorry, dit commando is alleen voor medewerkers van de school. "
+                                                "Heb je een vraag? Schrijf ze gewoon, of praat met een persoon."),
+                      keyboards.person_only(lang))
                 return
             context.user_data["roles"] = who
             await handler(update, context)
@@ -66,7 +65,7 @@ async def staffhelp_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if who.has("admin"):
         lines += ["/people – medewerkers en ouders van je school",
                   "/staffinvite ROL NAAM – een medewerker uitnodigen (ROL: staff, brugfiguur of admin)"]
-    await update.message.reply_text("\n".join(lines))
+    reply(update, context, "\n".join(lines))
 
 
 @requires("staff", "brugfiguur", "admin")
@@ -77,11 +76,11 @@ async def mylanguages_command(update: Update, context: ContextTypes.DEFAULT_TYPE
     services = services_of(context)
     codes = sorted({c.strip() for c in " ".join(context.args).replace(" ", ",").split(",") if c.strip()})
     if not codes or any(c not in BY_CODE for c in codes):
-        await update.message.reply_text("Gebruik: /mylanguages nl,tr,en (taalcodes: " + ", ".join(BY_CODE) + ")")
+        reply(update, context, "Gebruik: /mylanguages nl,tr,en (taalcodes: " + ", ".join(BY_CODE) + ")")
         return
     services.db.execute("update staff set languages = ? where telegram_id = ?",
                         [json.dumps(codes), update.effective_user.id])
-    await update.message.reply_text("Je talen: " + ", ".join(BY_CODE[c].native_name for c in codes))
+    reply(update, context, "Je talen: " + ", ".join(BY_CODE[c].native_name for c in codes))
 
 
 @requires("staff", "brugfiguur", "admin")
@@ -95,11 +94,11 @@ async def myhours_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     except ValueError:
         hours = {}
     if not hours:
-        await update.message.reply_text("Gebruik: /myhours mon-fri 08:30-16:30; wed 08:30-12:00")
+        reply(update, context, "Gebruik: /myhours mon-fri 08:30-16:30; wed 08:30-12:00")
         return
     services.db.execute("update staff set working_hours = ? where telegram_id = ?",
                         [json.dumps(hours), update.effective_user.id])
-    await update.message.reply_text("Je werkuren: " + "; ".join(f"{d} {', '.join(r)}" for d, r in hours.items()))
+    reply(update, context, "Je werkuren: " + "; ".join(f"{d} {', '.join(r)}" for d, r in hours.items()))
 
 
 @requires("staff", "brugfiguur", "admin")
@@ -109,12 +108,12 @@ async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if not context.args:
         classes = [r["code"] for r in services.db["classes"].rows_where("school_id = ?", [school_id],
                                                                          order_by="code")]
-        await update.message.reply_text("Voor welke klas? Bijvoorbeeld /invite " + (classes[0] if classes else "L1A")
+        reply(update, context, "Voor welke klas? Bijvoorbeeld /invite " + (classes[0] if classes else "L1A")
                                         + "\nKlassen: " + ", ".join(classes))
         return
     klass = store.find_class(services.db, school_id, context.args[0])
     if klass is None:
-        await update.message.reply_text(f"De klas {context.args[0]!r} bestaat niet in je school.")
+        reply(update, context, f"De klas {context.args[0]!r} bestaat niet in je school.")
         return
     token = store.create_invite(services.db, store.PARENT_INVITE, school_id, class_id=klass["id"],
                                 created_by=str(update.effective_user.id), days_valid=365)
@@ -122,8 +121,10 @@ async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     png = io.BytesIO()
     segno.make(link, error="q").save(png, kind="png", scale=10, border=4)
     png.seek(0)
-    await update.message.reply_photo(png, caption=f"Uitnodiging voor de ouders van {klass['name']}:\n{link}\n"
-                                                  "Print de QR-code of stuur de link door. Hij werkt 1 jaar.")
+    services.post(Outgoing(update.effective_chat.id, f"Uitnodiging voor de ouders van {klass['name']}:\n{link}\n"
+                                                     "Print de QR-code of stuur de link door. Hij werkt 1 jaar.",
+                           method="sendPhoto", photo=png.getvalue(), lane=STAFF, kind="invite",
+                           dedupe_key=services.dedupe_key(update)))
 
 
 @requires("admin")
@@ -135,7 +136,7 @@ async def people_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     staff = [f"• {r['name']} – {r['role']}" for r in rows if r["kind"] == "staff"]
     parents = [f"• {r['name'] or '–'} ({r['language']}) – {r['classes']}" for r in rows if r["kind"] == "parent"]
     text = "Medewerkers:\n" + ("\n".join(staff) or "–") + f"\n\nOuders ({len(parents)}):\n" + ("\n".join(parents) or "–")
-    await update.message.reply_text(text[:4000])
+    reply(update, context, text[:4000])
 
 
 @requires("admin")
@@ -143,10 +144,10 @@ async def staffinvite_command(update: Update, context: ContextTypes.DEFAULT_TYPE
     services = services_of(context)
     school_id = _school_for(context, "admin")
     if not context.args or context.args[0] not in store.STAFF_ROLES:
-        await update.message.reply_text("Gebruik: /staffinvite ROL NAAM – ROL is staff, brugfiguur of admin.")
+        reply(update, context, "Gebruik: /staffinvite ROL NAAM – ROL is staff, brugfiguur of admin.")
         return
     role, name = context.args[0], " ".join(context.args[1:]) or None
     token = store.create_invite(services.db, role, school_id, role=role, name=name,
                                 created_by=str(update.effective_user.id), days_valid=7, max_uses=1)
-    await update.message.reply_text(f"Stuur deze link naar {name or 'de nieuwe collega'} "
+    reply(update, context, f"Stuur deze link naar {name or 'de nieuwe collega'} "
                                     f"(werkt één keer, 7 dagen):\n{deep_link(services.bot_username, token)}")
