@@ -110,6 +110,9 @@ class BotApiEmulator:
         self._thread_ids = itertools.count(100)
         self._runner: web.AppRunner | None = None
         self.rejected: list[tuple[str, int]] = []
+        self.delays: dict[str, float] = {}  # method -> seconds to wait before answering (requests in flight)
+        self.call_times: list[tuple[str, int, float]] = []  # (method, chat_id, monotonic) of every request
+        self.down_until = 0.0  # an outage: every send method answers 502 until then (monotonic)
 
     # ------------------------------------------------------------------ server
     @property
@@ -160,13 +163,26 @@ class BotApiEmulator:
         method = request.match_info["method"]
         params = await self._params(request)
         self.calls.append((method, params))
+        try:
+            chat = int(params.get("chat_id") or 0)
+        except (TypeError, ValueError):
+            chat = 0
+        self.call_times.append((method, chat, time.monotonic()))
+        if self.delays.get(method):
+            await asyncio.sleep(self.delays[method])
+        if method in SEND_METHODS and time.monotonic() < self.down_until:
+            self.rejected.append((method, 502))
+            return web.json_response({"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502)
         fault = self._take_fault(method)
         if fault:
             self.rejected.append((method, fault.status))
             if fault.status == 429:
                 return self._too_many(fault.retry_after)
-            return web.json_response({"ok": False, "error_code": fault.status,
-                                      "description": "Bad Gateway" if fault.status == 502 else "Internal Server Error"},
+            description = {400: "Bad Request: message thread not found", 401: "Unauthorized",
+                           403: "Forbidden: bot was blocked by the user",
+                           409: "Conflict: terminated by other getUpdates request; make sure that only one bot "
+                                "instance is running", 502: "Bad Gateway"}.get(fault.status, "Internal Server Error")
+            return web.json_response({"ok": False, "error_code": fault.status, "description": description},
                                      status=fault.status)
         handler: Callable | None = getattr(self, f"api_{method}", None)
         if handler is None:
@@ -399,6 +415,15 @@ class BotApiEmulator:
             command = text.split()[0]
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return self._push({"message": self._message(user, chat_id, thread_id, **content)})
+
+    def edit_text(self, user: dict, update: dict, text: str) -> dict:
+        """The user edits a message they sent earlier (`update` is what send_text returned)."""
+        message = dict(update["message"], text=text, edit_date=int(time.time()))
+        return self._push({"edited_message": message})
+
+    def push_raw(self, update: dict) -> dict:
+        """Any update (channel posts, my_chat_member, forged callbacks...), given its content."""
+        return self._push(dict(update))
 
     def send_sticker(self, user: dict, emoji: str = "👍") -> dict:
         sticker = {"file_id": "sticker1", "file_unique_id": "s1", "type": "regular", "width": 512,

@@ -46,8 +46,10 @@ def db(tmp_path: Path):
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
+    # quick retries and follow-up, so trouble that takes minutes in production takes seconds here
     return replace(Settings(), db_path=tmp_path / "schoolbrug.db", model_dir=tmp_path / "models",
-                   bot_username="SchoolbrugTestBot", concurrent_updates=16)
+                   bot_username="SchoolbrugTestBot", concurrent_updates=64, backoff_base=0.05, backoff_cap=0.5,
+                   follow_up_every=0.3, typing_after=1.0)
 
 
 class Harness:
@@ -61,6 +63,23 @@ class Harness:
     async def restart(self, between=None) -> None:
         """Stop the bot (as a crash or deploy would) and start a new one on the same database."""
         await stop_bot(self.app)
+        self.app = None
+        if between:
+            between()
+        self.app = await start_bot(self.services, self.emu)
+
+    async def crash(self, between=None) -> None:
+        """Kill the bot as `kill -9` would: nothing in flight is finished or drained; then start a new one."""
+        services = self.services
+        dispatcher = services.dispatcher
+        dispatcher._stopping = True
+        for task in [dispatcher._task, *dispatcher._in_flight.values(), *services.tasks]:
+            if task is not None:
+                task.cancel()
+        await services.poller.stop()
+        services.dispatcher, services.poller, services.tasks = None, None, []
+        await self.app.stop()
+        await self.app.shutdown()
         self.app = None
         if between:
             between()
