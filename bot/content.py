@@ -211,7 +211,7 @@ class Facts:
         if not c.get("max_bill_lager_eur") and not c.get("max_bill_kleuter_eur"):
             # amounts not (yet) filled in by the school: say who knows them, and for which year
             ask = tr(self.lang, "Het secretariaat kent de bedragen van de maximumfactuur voor dit schooljaar.")
-            return f"{head} {ask}" if head else ask
+            return f"{head[:1].upper()}{head[1:]} {ask}" if head else ask
         lines = [head] if head else []
         for key in ("kleuter", "lager", "multiday"):
             if c.get(f"max_bill_{key}_eur") is not None:
