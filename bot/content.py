@@ -207,11 +207,12 @@ class Facts:
 
     def max_bill(self) -> str:
         c = self.p.get("costs") or {}
+        head = f"{label('school_year', self.lang)} {c['max_bill_school_year']}:" if c.get("max_bill_school_year") else ""
         if not c.get("max_bill_lager_eur") and not c.get("max_bill_kleuter_eur"):
-            return tr(self.lang, "Het secretariaat kent de bedragen van de maximumfactuur voor dit schooljaar.")
-        lines = []
-        if c.get("max_bill_school_year"):
-            lines.append(f"{label('school_year', self.lang)} {c['max_bill_school_year']}:")
+            # amounts not (yet) filled in by the school: say who knows them, and for which year
+            ask = tr(self.lang, "Het secretariaat kent de bedragen van de maximumfactuur voor dit schooljaar.")
+            return f"{head[:1].upper()}{head[1:]} {ask}" if head else ask
+        lines = [head] if head else []
         for key in ("kleuter", "lager", "multiday"):
             if c.get(f"max_bill_{key}_eur") is not None:
                 lines.append(f"• {label('max_bill_' + key, self.lang)}: {self._money(c[f'max_bill_{key}_eur'])}")
