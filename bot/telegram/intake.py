@@ -20,6 +20,7 @@ import asyncio
 import json
 import logging
 import sqlite3
+from datetime import datetime
 from typing import Any, Awaitable, Callable
 
 from sqlite_utils import Database
@@ -87,7 +88,7 @@ class Inbox:
     def store(self, payloads: list[dict[str, Any]]) -> None:
         with self.db.atomic():
             for payload in payloads:
-                self.db["inbox"].insert({"update_id": payload["update_id"], "payload": json.dumps(payload),
+                self.db["inbox"].insert({"update_id": payload["update_id"], "payload": _dumps(payload),
                                          "received_at": utcnow()}, ignore=True)
 
     async def replay(self) -> int:
@@ -104,6 +105,16 @@ class Inbox:
         if pending:
             logger.info("replaying %d update(s) received before the last stop", len(pending))
         return pending[-1]["update_id"] if pending else 0
+
+
+def _dumps(payload: dict[str, Any]) -> str:
+    """JSON for an update; python-telegram-bot's to_dict() leaves datetimes (a ban's until_date) in it."""
+    def encode(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return int(value.timestamp())
+        return str(value)
+
+    return json.dumps(payload, default=encode)
 
 
 class DurablePoller:
