@@ -1,6 +1,12 @@
 """Play N parents at once against the emulator, with the bot in its own process.
 
-    .venv/bin/python bench/load_driver.py --parents 20 --questions 5
+    .venv/bin/python bench/load_driver.py --parents 10 --questions 5
+    .venv/bin/python bench/load_driver.py --parents 100 --questions 5
+
+The emulator enforces Telegram's limits (30 messages/s per bot, 1/s per private
+chat), so at 100 parents the bot runs at Telegram's ceiling and the figure that
+matters is how much of that ceiling it delivers and whether a cheap command
+(/help) still comes back quickly.
 
 Starts the Bot API emulator here, starts `schoolbrug run --no-chat` as a separate
 process pointed at it (its own SQLite file), onboards N parents from a class
@@ -76,7 +82,7 @@ async def main() -> None:
     store.upsert_school(db, profile, "schools/de-regenboog.yml")
     token = store.create_invite(db, store.PARENT_INVITE, profile.id, class_id=f"{profile.id}:L1A")
 
-    emu = BotApiEmulator(token=TOKEN, bot_username="SchoolbrugBenchBot")
+    emu = BotApiEmulator(token=TOKEN, bot_username="SchoolbrugBenchBot", enforce_limits=True)
     base = await emu.start()
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": base, "SCHOOLBRUG_DB": str(db_path),
            "SCHOOLBRUG_SCHOOLS_DIR": str(tmp / "no-schools")}
@@ -89,7 +95,7 @@ async def main() -> None:
         idle = rss_mb(bot.pid)
         users = [emu.user(100000 + i, f"Ouder{i}") for i in range(args.parents)]
         langs = [LANGS[i % len(LANGS)] for i in range(args.parents)]
-        await asyncio.gather(*(onboard(emu, u, l, token) for u, l in zip(users, langs)))
+        await asyncio.gather(*(onboard(emu, u, token=token, lang=l) for u, l in zip(users, langs)))
         pool = questions()
         latencies: list[float] = []
         help_latencies: list[float] = []
@@ -115,7 +121,7 @@ async def main() -> None:
 
         async def helper_probe() -> None:
             probe = emu.user(99999, "Probe")
-            await onboard(emu, probe, "nl", token)
+            await onboard(emu, probe, token=token, lang="nl")
             for _ in range(args.questions):
                 await asyncio.sleep(1.5)
                 n = len(emu.sent_to(99999, "sendMessage"))
@@ -124,8 +130,12 @@ async def main() -> None:
                 help_latencies.append(await wait_reply(emu, 99999, n) - t0)
 
         t0 = time.monotonic()
+        sent_before = len(emu.sent)
         await asyncio.gather(helper_probe(), *(parent(u, l) for u, l in zip(users, langs)))
         wall = time.monotonic() - t0
+        window = [s.at for s in emu.sent[sent_before:] if s.method == "sendMessage"]
+        busiest = _busiest_rate(window, 10.0)
+        flood = sum(1 for _, code in emu.rejected if code == 429)
         lat = sorted(latencies)
         p95 = percentile(lat, 0.95)
         print(f"parents                 {args.parents} ({args.questions} questions each, {len(lat)} replies)")
@@ -134,16 +144,30 @@ async def main() -> None:
               f"max {lat[-1]*1000:.0f} ms")
         print(f"/help while busy        p50 {statistics.median(help_latencies)*1000:.0f} ms, "
               f"max {max(help_latencies)*1000:.0f} ms")
-        print(f"throughput              {len(lat)/wall:.1f} replies/s")
+        print(f"throughput              {len(lat)/wall:.1f} replies/s over the run; busiest 10 s: "
+              f"{busiest:.1f} messages/s = {busiest / 30:.0%} of Telegram's 30/s ceiling")
+        print(f"flood refusals (429)    {flood}")
+        print(f"/help p95 while busy    {percentile(help_latencies, 0.95)*1000:.0f} ms (target 1000 ms)")
         print(f"handed off to a person  {len(handed_off)} parents stopped asking (no brugfiguur in this bench)")
         print(f"resident memory         idle {idle:.0f} MB, peak {peak:.0f} MB")
-        print(f"p95 target 300 ms       ratio {p95/0.3:.2f}")
+        print(f"p95 target 150 ms       ratio {p95/0.15:.2f} (the target holds at 10 parents)")
         if args.verbose:
             for lat_s, lang, q in sorted(slowest, reverse=True)[:8]:
                 print(f"  slow: {lat_s*1000:.0f} ms [{lang}] {q}")
     finally:
         stop_bot(bot)
         await emu.stop()
+
+
+def _busiest_rate(times: list[float], span: float) -> float:
+    """The highest number of messages per second in any `span`-second window."""
+    times = sorted(times)
+    best, j = 0, 0
+    for i, t in enumerate(times):
+        while times[j] < t - span:
+            j += 1
+        best = max(best, i - j + 1)
+    return best / span
 
 
 if __name__ == "__main__":

@@ -71,6 +71,9 @@ async def serve(settings: Settings, services: Services | None = None, interactiv
                                   bot_username=settings.bot_username or "SchoolbrugBot")
         api_base = await emulator.start()
         logger.info("no TELEGRAM_BOT_TOKEN: using the local Bot API emulator at %s", api_base)
+        from bot.terminal_chat import prepare_demo
+
+        prepare_demo(services.db)  # a demo brugfiguur, teacher and team group: the whole loop can be played
     app = build_application(services, token, api_base)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
