@@ -44,6 +44,23 @@ def load_letters(split: str = "all") -> tuple[dict, list[dict]]:
     return data["schools"], letters
 
 
+def letter_text(letter: dict, schools: dict) -> str:
+    """The letter as plain text, as a perfect reader would give it (for tests of the understanding)."""
+    school = schools[letter["school"]]
+    lines = [school["name"], f"{school['street']}, {school['town']}", f"tel. {school['phone']} - {school['email']}",
+             "", letter["place_date"], ""]
+    for raw in letter["body"].rstrip().split("\n"):
+        line = raw.rstrip()
+        if line.startswith("# "):
+            line = line[2:]
+        elif line.startswith("|"):
+            line = " ".join(c.strip() for c in line.strip("|").split("|"))
+        elif line.startswith("✂"):
+            line = "✂ " + "- " * 30
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def _logo(draw: ImageDraw.ImageDraw, x: int, y: int, seed: int) -> None:
     """A school logo box: a rounded square with a sun or a house, like printed letterheads."""
     colours = [(220, 80, 60), (40, 120, 200), (60, 160, 90), (230, 160, 30)]
