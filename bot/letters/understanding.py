@@ -407,6 +407,9 @@ def _title(text: str) -> str:
 
 
 def _count(folded: str, word: str) -> int:
+    """How often a keyword occurs; long ones also inside Dutch compounds (hoofdluizen, kerstfeest)."""
+    if len(word) >= 5:
+        return folded.count(word)
     return len(re.findall(r"\b" + re.escape(word), folded))
 
 
