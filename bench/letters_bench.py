@@ -63,6 +63,8 @@ def main() -> int:
     ap.add_argument("--photos", help="a folder with the photos (default: generate them into a temporary folder)")
     ap.add_argument("--lang", default="nl", help="the parent's language for the reply")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ap.add_argument("--baseline", action="store_true",
+                    help="also the key-word recall of plain `tesseract -l nld` on the same photos (no clean-up)")
     ap.add_argument("-v", "--verbose", action="store_true", help="each letter's differences")
     args = ap.parse_args()
 
@@ -115,12 +117,22 @@ def main() -> int:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
+    baseline = None
+    if args.baseline and not args.clean:
+        hit = 0
+        for letter, source in cases:
+            plain = subprocess.run(["tesseract", "stdin", "stdout", "-l", "nld"], input=source, capture_output=True,
+                                   env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/bin:/bin"}).stdout.decode().lower()
+            hit += sum(k.lower() in plain for k in letter["truth"]["keywords"])
+        baseline = round(hit / kw_all, 3)
+
     n = len(cases)
     figures: dict = {"letters": len(letters), "photos": n, "mode": "clean text" if args.clean else "photos",
                      "keyword_recall": round(kw_hit / kw_all, 3) if kw_all else None}
     for f in FIELDS:
         p, r, f1 = prf(*counts[f])
         figures[f] = {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f1, 3)}
+    figures["keyword_recall_plain_tesseract"] = baseline
     figures["kind_accuracy"] = round(kind_ok / n, 3)
     figures["colour_accuracy"] = round(colour_ok / n, 3)
     seconds.sort()
@@ -135,6 +147,8 @@ def main() -> int:
         if not args.clean:
             print(f"key-word recall      {figures['keyword_recall']:.3f}   (target >= 0.95: "
                   f"{figures['keyword_recall'] / 0.95:.2f}x)")
+        if baseline is not None:
+            print(f"  (plain tesseract -l nld on the same photos, no clean-up: {baseline:.3f})")
         for f in FIELDS:
             x = figures[f]
             target = "   (target F1 >= 0.9: %.2fx)" % (x["f1"] / 0.9) if f in ("dates", "amounts") else ""

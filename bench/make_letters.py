@@ -97,8 +97,9 @@ def render_letter(letter: dict, schools: dict) -> Image.Image:
     width_chars = 74
     in_table = False
     line_h = 36
-    for raw in letter["body"].rstrip().split("\n"):
-        line = raw.rstrip()
+    lines = [raw.rstrip() for raw in letter["body"].rstrip().split("\n")]
+    edges: list[int] = []
+    for n, line in enumerate(lines):
         header_row = line.startswith("|") and not in_table
         in_table = line.startswith("|")
         if not line:
@@ -108,11 +109,20 @@ def render_letter(letter: dict, schools: dict) -> Image.Image:
             y += 60
         elif line.startswith("|"):
             cells = [c.strip() for c in line.strip("|").split("|")]
-            col_w = (PAGE_W - 2 * MARGIN) // len(cells)
+            if header_row:  # column widths from the longest cell of each column in this table
+                block = []
+                for other in lines[n:]:
+                    if not other.startswith("|"):
+                        break
+                    block.append([c.strip() for c in other.strip("|").split("|")])
+                need = [max(d.textlength(r[i], font=bold) if i < len(r) else 0 for r in block) + 40
+                        for i in range(len(cells))]
+                scale = (PAGE_W - 2 * MARGIN) / sum(need)
+                edges = [MARGIN + int(sum(need[:i]) * scale) for i in range(len(cells) + 1)]
             font = bold if header_row else regular
-            for i, cell in enumerate(cells):
-                d.rectangle((MARGIN + i * col_w, y, MARGIN + (i + 1) * col_w, y + 44), outline=(90, 90, 90), width=2)
-                d.text((MARGIN + i * col_w + 12, y + 8), cell, font=font, fill="black")
+            for i, cell in enumerate(cells[:len(edges) - 1]):
+                d.rectangle((edges[i], y, edges[i + 1], y + 44), outline=(90, 90, 90), width=2)
+                d.text((edges[i] + 12, y + 8), cell, font=font, fill="black")
             y += 44
         elif line.startswith("✂"):
             y += 24
@@ -153,8 +163,9 @@ def photograph(page: Image.Image, seed: int) -> bytes:
     coeffs = _perspective_coeffs(dst, src)
     canvas = canvas.transform((w, h), Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BICUBIC, fillcolor=bg)
     canvas = canvas.rotate(rng.uniform(-6, 6), resample=Image.Resampling.BICUBIC, expand=True, fillcolor=bg)
-    # the phone's resolution: the long side between 1600 and 2000 pixels
-    long_side = rng.randint(1600, 2000)
+    # the resolution: 1280 pixels on the long side is what Telegram keeps of a photo; sent as a
+    # file or in HD it is larger
+    long_side = rng.choice((1280, rng.randint(1600, 2000)))
     scale = long_side / max(canvas.size)
     canvas = canvas.resize((int(canvas.width * scale), int(canvas.height * scale)), Image.Resampling.LANCZOS)
     canvas = canvas.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 1.2)))

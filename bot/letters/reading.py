@@ -7,7 +7,7 @@ through `pdftotext` when the PDF has one (a letter the school made on a computer
 else each page rendered by `pdftoppm` through a pipe.
 
 Clean-up of a phone photo, in this order:
-  1. the EXIF orientation, grey;
+  1. the EXIF orientation, grey, cropped to the paper when it lies on a darker surface;
   2. flat-field: divide by an estimate of the paper's brightness (a max filter on a
      small copy), which removes shadows and low light, then a contrast stretch;
   3. deskew: the angle (±10°) whose horizontal projection profile is sharpest;
@@ -91,6 +91,45 @@ def flatten(grey: Image.Image) -> Image.Image:
     return Image.fromarray((out * 255).astype(np.uint8))
 
 
+def _edge(profile: np.ndarray, rising: bool, w: int) -> tuple[int, float]:
+    """(index, strength) of the sharpest step up (rising) or down in a brightness profile."""
+    c = np.concatenate([[0.0], np.cumsum(profile)])
+    idx = np.arange(w, len(profile) - w)
+    if len(idx) == 0:
+        return 0, 1.0
+    left = (c[idx] - c[idx - w]) / w
+    right = (c[idx + w] - c[idx]) / w
+    ratio = right / np.maximum(left, 1.0) if rising else left / np.maximum(right, 1.0)
+    k = int(np.argmax(ratio))
+    return int(idx[k]), float(ratio[k])
+
+
+def page_box(grey: Image.Image) -> tuple[int, int, int, int]:
+    """The paper's bounding box in a photo of a page lying on a darker surface (the whole
+    image when no clear edge is found): the sharpest brightness steps in the outer bands."""
+    w = 400
+    f = grey.width / w
+    small = np.asarray(grey.resize((w, max(1, int(grey.height / f))), Image.Resampling.BILINEAR), dtype=np.float32)
+    h = small.shape[0]
+    cols = np.median(small[h // 5: 4 * h // 5], axis=0)
+    rows = np.median(small[:, w // 5: 4 * w // 5], axis=1)
+    box = [0, 0, w, h]
+    band_w, band_h = int(w * 0.35), int(h * 0.35)
+    x, r = _edge(cols[:band_w], True, 6)
+    if r > 1.3:
+        box[0] = x
+    x, r = _edge(cols[w - band_w:], False, 6)
+    if r > 1.3:
+        box[2] = w - band_w + x
+    y, r = _edge(rows[:band_h], True, 6)
+    if r > 1.3:
+        box[1] = y
+    y, r = _edge(rows[h - band_h:], False, 6)
+    if r > 1.3:
+        box[3] = h - band_h + y
+    return (int(box[0] * f), int(box[1] * f), int(box[2] * f), int(box[3] * f))
+
+
 def skew_angle(grey: Image.Image, limit: float = 10.0) -> float:
     """The rotation (degrees, counter-clockwise) that makes text lines horizontal."""
     w = 900
@@ -121,15 +160,28 @@ def _long_runs(ink: np.ndarray, length: int, axis: int) -> np.ndarray:
 
 
 def remove_rules(page: Image.Image) -> Image.Image:
-    """Erase the ruled lines of tables and boxes: Tesseract reads cells much better without them."""
+    """Erase the ruled lines of tables and boxes: Tesseract reads cells much better without them.
+    A rule is a long run of *thin* ink (paper a few pixels above and below it), which a blurred
+    word - a dark blob as tall as its letters - is not."""
     g = np.asarray(page)
-    ink = (g < 150).astype(np.int32)
-    lines = _long_runs(ink, max(40, page.width // 14), 1) | _long_runs(ink, max(40, page.height // 22), 0)
+    ink = g < 190
+    t = max(4, round(page.width * 0.0045))
+    thin_h = ink & ~np.roll(ink, t, axis=0) & ~np.roll(ink, -t, axis=0)
+    thin_v = ink & ~np.roll(ink, t, axis=1) & ~np.roll(ink, -t, axis=1)
+    # bridge the small gaps a blurred, compressed printed line has
+    thin_h = thin_h | np.roll(thin_h, 1, axis=1) | np.roll(thin_h, -1, axis=1)
+    thin_v = thin_v | np.roll(thin_v, 1, axis=0) | np.roll(thin_v, -1, axis=0)
+    len_h, len_v = max(40, page.width // 14), max(40, page.height // 22)
+    lines_h = _long_runs(thin_h.astype(np.int32), len_h, 1)
+    # where rules cross, the other rule is not "thin": let each bridge the other
+    lines_v = _long_runs((thin_v | lines_h).astype(np.int32), len_v, 0) & ~lines_h
+    lines_h = _long_runs((thin_h | lines_v).astype(np.int32), len_h, 1) & ~lines_v | lines_h
+    lines = lines_h | lines_v
     if not lines.any():
         return page
-    lines = np.asarray(Image.fromarray((lines * 255).astype(np.uint8)).filter(ImageFilter.MaxFilter(3))) > 0
+    grow = Image.fromarray((lines * 255).astype(np.uint8)).filter(ImageFilter.MaxFilter(2 * (t // 2) + 1))
     out = g.copy()
-    out[lines] = 255
+    out[(np.asarray(grow) > 0) & ink] = 255
     return Image.fromarray(out)
 
 
@@ -139,6 +191,9 @@ def clean(img: Image.Image) -> tuple[Image.Image, float]:
     if max(grey.size) > MAX_SIDE:
         f = MAX_SIDE / max(grey.size)
         grey = grey.resize((int(grey.width * f), int(grey.height * f)), Image.Resampling.LANCZOS)
+    box = page_box(grey)
+    if (box[2] - box[0]) * (box[3] - box[1]) > 0.3 * grey.width * grey.height:
+        grey = grey.crop(box)
     flat = flatten(grey)
     angle = skew_angle(flat)
     if abs(angle) >= 0.2:

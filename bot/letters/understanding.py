@@ -43,7 +43,7 @@ RELATIVE = re.compile(rf"\b(volgende|komende|aanstaande|deze|vandaag|morgen|over
 BARE_WEEKDAY = re.compile(rf"\b({_WD_RE})\b", re.IGNORECASE)
 DEADLINE_CUE = re.compile(r"(?:ten\s+laatste|uiterlijk|v[óo]{1,2}r|tegen|niet\s+later\s+dan|deadline:?|tot(?:\s+en\s+met)?)"
                           r"\s+(?:op\s+)?(?:de\s+|het\s+)?(?:" + _WD_RE + r",?\s+)?$", re.IGNORECASE)
-HEADER_DATE = re.compile(r"^\s*(?:datum\s*:?\s*|[A-Z][\w'.-]+(?:[ -][\w'.-]+){0,3},\s*)$", re.IGNORECASE)
+HEADER_DATE = re.compile(r"^\s*(?:datum\s*:?\s*|[A-Z][\w'.-]+(?:[ -][\w'.-]+){0,3}[,.]\s*)$", re.IGNORECASE)
 
 TIME_HM = re.compile(r"(?<![\d.,/€])(\d{1,2})\s?([u:.h])\s?(\d{2})(?![\d])(?!\s*(?:euro|eur|€))(\s*u(?:ur)?\b)?",
                      re.IGNORECASE)
@@ -51,8 +51,9 @@ TIME_H = re.compile(r"(?<![\d.,/€])(\d{1,2})\s?(?:uur|u)\b", re.IGNORECASE)
 TIME_CONTEXT = re.compile(r"(?:\bom|\bvan|\btot|\btussen|\bvanaf|\ben|\bvóór|\bvoor|\btegen|\brond|[-–])\s*$",
                           re.IGNORECASE)
 
-AMOUNT = re.compile(r"(?:€|EUR\b|eur\b)\s?(\d{1,3}(?:\.\d{3})*(?:,\d{1,2})?|\d+(?:,\d{1,2})?)(?:\s?,-)?"
-                    r"|(\d{1,3}(?:\.\d{3})*(?:,\d{1,2})?|\d+(?:,\d{1,2})?)\s?(?:€(?!\s?\d)|euro\b|EUR\b)", re.IGNORECASE)
+_NUMBER = r"(\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d{1,4}[.,]\d{1,2}(?!\d)|\d+)"
+AMOUNT = re.compile(r"(?:€|EUR\b|eur\b|\b[eEC](?=\s?\d+[.,]\d\d\b))\s?" + _NUMBER + r"(?:\s?,-)?"
+                    r"|" + _NUMBER + r"\s?(?:€(?!\s?\d)|euro\b|EUR\b)", re.IGNORECASE)
 
 PHONE = re.compile(r"(?<![\d])(?:\+32\s?|0)\d{1,3}(?:[\s./]?\d{2,3}){2,4}(?![\d])")
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
@@ -289,6 +290,8 @@ def find_amounts(text: str) -> list[float]:
     amounts: list[float] = []
     for m in AMOUNT.finditer(text):
         raw = m.group(1) or m.group(2)
+        if re.fullmatch(r"\d{1,4}\.\d{2}", raw):
+            raw = raw.replace(".", ",")  # "12.00": a misread decimal comma (thousands have three digits)
         try:
             value = float(parse_decimal(raw, locale="nl_BE"))
         except (NumberFormatError, ValueError):
