@@ -21,7 +21,7 @@ from datetime import date
 
 from bot.letters import reading
 from bot.letters.render import render_reply, render_unreadable
-from bot.letters.understanding import LetterFacts, understand
+from bot.letters.understanding import LetterFacts, key_sentences, understand
 
 log = logging.getLogger(__name__)
 
@@ -106,4 +106,4 @@ def explain(images: list[bytes], lang: str, today: date) -> LetterExplanation:
     return result
 
 
-__all__ = ["LetterExplanation", "LetterFacts", "explain", "explain_text", "read", "understand"]
+__all__ = ["LetterExplanation", "LetterFacts", "explain", "explain_text", "key_sentences", "read", "understand"]

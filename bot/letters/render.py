@@ -26,7 +26,8 @@ def _iso(lang: str, s: str) -> str:
     return f"{FSI}{s}{PDI}" if lang in RTL else s
 
 
-def _date(d: date, lang: str) -> str:
+def format_day(d: date, lang: str) -> str:
+    """A date in words in the parent's language (Babel), e.g. "vrijdag 23 januari 2026"."""
     try:
         return format_date(d, "EEEE d MMMM y", locale=locale_for(lang))
     except Exception:  # an unknown locale (tier 2 without Babel data): the ISO date
@@ -46,10 +47,10 @@ def render_reply(facts: LetterFacts, lang: str, poor: bool = False) -> str:
            "📄 " + line("kind", lang).format(kind=label("kinds", facts.kind, lang))]
     facts_lines = []
     if facts.deadline:
-        facts_lines.append(f"⏰ {line('deadline', lang)}: {_iso(lang, _date(facts.deadline, lang))}")
+        facts_lines.append(f"⏰ {line('deadline', lang)}: {_iso(lang, format_day(facts.deadline, lang))}")
     other_dates = [d for d in facts.dates if d != facts.deadline][:MAX_ITEMS]
     if other_dates:
-        facts_lines.append(f"📅 {line('dates', lang)}: " + "; ".join(_iso(lang, _date(d, lang)) for d in other_dates))
+        facts_lines.append(f"📅 {line('dates', lang)}: " + "; ".join(_iso(lang, format_day(d, lang)) for d in other_dates))
     if facts.times:
         facts_lines.append(f"🕗 {line('times', lang)}: " + ", ".join(_iso(lang, t) for t in facts.times[:MAX_ITEMS]))
     if facts.amounts:

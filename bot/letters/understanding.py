@@ -438,6 +438,27 @@ def classify(text: str) -> tuple[str, str, dict[str, float]]:
     return kind, colour, scores
 
 
+def key_sentences(text: str, limit: int = 6) -> list[str]:
+    """The Dutch sentences that carry the facts (a date, a time, an amount, a deadline, a slip,
+    something to bring): the school's own words, one tap away for the parent."""
+    text = normalise(text)
+    greeting = re.search(r"beste\s+ouder", text, re.I)
+    if greeting:  # the letterhead above "Beste ouders" is not the school's message
+        text = text[greeting.start():]
+    keep = re.compile(r"\d|€|euro|strook|terug|meebreng|breng|neem|vergeet|uiterlijk|ten laatste|contact", re.I)
+    out = []
+    for s in sentences(text):
+        s = s.strip()
+        if len(s) < 12 or len(s) > 300 or not keep.search(s) or re.search(r"\.{5,}|…", s):
+            continue
+        if re.match(r"^(tel\.|[A-Z][\w'-]+,\s*\d)", s) or "@" in s and len(s) < 60:
+            continue  # the letterhead
+        out.append(s)
+        if len(out) == limit:
+            break
+    return out
+
+
 def understand(text: str, today: date, catalogue: dict[str, list[str]] | None = None,
                glossary: dict[str, list[str]] | None = None) -> LetterFacts:
     """Everything a parent needs from the text of one letter. `catalogue`/`glossary`: Dutch
