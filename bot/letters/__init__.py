@@ -98,7 +98,7 @@ def explain(images: list[bytes], lang: str, today: date) -> LetterExplanation:
         log.warning("letter: cannot read (%s)", err)
         return LetterExplanation(None, "", render_unreadable(lang, reader_missing=True), lang, poor=True,
                                  readable=False)
-    if len(text.split()) < 5:
+    if sum(p["words"] for p in pages) < MIN_WORDS:  # a few words are no letter: do not guess its colour
         return LetterExplanation(None, text, render_unreadable(lang, reader_missing=False), lang, poor=True,
                                  readable=False, pages=pages)
     result = explain_text(text, lang, today, poor=poor)
