@@ -290,3 +290,37 @@ def test_the_test_letters_have_a_held_out_part_of_every_size_the_bench_needs():
     assert sum(make_letters.photos_for(l) for l in held) >= 16
     kinds = {l["truth"]["kind"] for l in data["letters"]}
     assert kinds == {"invitation", "payment", "trip", "change", "attendance", "report", "health", "information"}
+
+
+def _text_pdf(lines: list[str]) -> bytes:
+    """A minimal one-page PDF with a text layer (what a school's word processor makes)."""
+    content = "BT /F1 11 Tf 50 800 Td 14 TL " + " ".join(
+        "(" + l.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") '" for l in lines) + " ET"
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+               "/Contents 5 0 R >>",
+               "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+               f"<< /Length {len(content)} >>\nstream\n{content}\nendstream"]
+    out, offsets = "%PDF-1.4\n", []
+    for n, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{n} 0 obj\n{obj}\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n" + "".join(f"{o:010d} 00000 n \n" for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    return out.encode("latin-1")
+
+
+@pytest.mark.skipif(not __import__("shutil").which("pdftotext"), reason="poppler-utils (pdftotext) is not installed")
+def test_a_pdf_with_a_text_layer_is_read_without_ocr():
+    pdf = _text_pdf(["Basisschool De Regenboog", "Gent, 5 december 2025", "Schoolrekening november",
+                     "Beste ouders,", "Hieronder vindt u de kosten van de maand november voor uw kind.",
+                     "Gelieve het totaal van 56,20 euro te betalen ten laatste op 19 december 2025",
+                     "op het rekeningnummer van de school. Een afbetalingsplan is mogelijk.",
+                     "Met vriendelijke groeten, het secretariaat"])
+    result = explain([pdf], "en", date(2025, 12, 5))
+    assert result.pages[0]["source"] == "pdf-text"
+    assert result.facts.kind == "payment"
+    assert result.facts.amounts == [56.2]
+    assert result.facts.deadline == date(2025, 12, 19)
+    assert "afbetalingsplan" in result.facts.words

@@ -38,7 +38,7 @@ DATE_WORDS = re.compile(rf"(?:\b{_WD_RE},?\s+)?\b(\d{{1,2}})\s*(?:e\s+)?({_MONTH
                         re.IGNORECASE)
 DATE_DIGITS = re.compile(r"(?:\b" + _WD_RE + r",?\s+)?(?<![\d.,/-])(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}|\d{2}))?"
                          r"(?![\d,]|\.\d)", re.IGNORECASE)
-RELATIVE = re.compile(rf"\b(volgende|komende|aanstaande|deze|vandaag|morgen|overmorgen)\b(?:\s+(?:week\s+)?"
+RELATIVE = re.compile(rf"\b(volgende|komende|aanstaande|deze|morgen|overmorgen)\b(?:\s+(?:week\s+)?"
                       rf"({_WD_RE}))?", re.IGNORECASE)
 BARE_WEEKDAY = re.compile(rf"\b({_WD_RE})\b", re.IGNORECASE)
 DEADLINE_CUE = re.compile(r"(?:ten\s+laatste|uiterlijk|v[óo]{1,2}r|tegen|niet\s+later\s+dan|deadline:?|tot(?:\s+en\s+met)?)"
@@ -202,9 +202,7 @@ def find_dates(text: str, today: date) -> tuple[list[DateMention], list[DateMent
             continue
         word, wd = m.group(1).lower(), (m.group(2) or "").lower()
         value = None
-        if word == "vandaag":
-            value = today
-        elif word == "morgen":
+        if word == "morgen":
             value = today + timedelta(days=1)
         elif word == "overmorgen":
             value = today + timedelta(days=2)
