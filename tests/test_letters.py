@@ -324,3 +324,11 @@ def test_a_pdf_with_a_text_layer_is_read_without_ocr():
     assert result.facts.amounts == [56.2]
     assert result.facts.deadline == date(2025, 12, 19)
     assert "afbetalingsplan" in result.facts.words
+
+
+def test_the_test_photos_are_reproducible():
+    schools, letters = make_letters.load_letters("heldout")
+    page = make_letters.render_letter(letters[0], schools)
+    seed = make_letters.photo_seed(letters[0]["id"], 1)
+    assert make_letters.photograph(page, seed) == make_letters.photograph(page, seed)
+    assert make_letters.photograph(page, seed) != make_letters.photograph(page, seed + 1)
