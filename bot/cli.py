@@ -239,6 +239,29 @@ def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_letter(args: argparse.Namespace, settings: Settings) -> int:
+    """`letter explain FILE...`: read a photographed letter (several files = pages of one letter)."""
+    from datetime import date
+
+    from bot.letters import explain
+
+    try:
+        today = date.fromisoformat(args.today) if args.today else date.today()
+    except ValueError:
+        print(f"--today must be YYYY-MM-DD, not {args.today!r}", file=sys.stderr)
+        return 2
+    missing = [f for f in args.files if not Path(f).is_file()]
+    if missing:
+        print(f"no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    result = explain([Path(f).read_bytes() for f in args.files], lang=args.lang, today=today)
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        print(result.reply)
+    return 0
+
+
 def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
     from bot.i18n_tools import update_catalogues
 
@@ -320,6 +343,15 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--hours", help="working hours, e.g. 'mon-fri 08:30-16:30; wed 08:30-12:00'")
     st.add_argument("--active", choices=["yes", "no"])
     st.set_defaults(func=cmd_staff)
+
+    le = sub.add_parser("letter", help="explain a photographed Dutch school letter in the parent's language")
+    le.add_argument("action", choices=["explain"])
+    le.add_argument("files", nargs="+", metavar="FILE", help="photos or PDFs; several files are pages of one letter")
+    le.add_argument("--lang", default="nl", help="the parent's language (default nl)")
+    le.add_argument("--today", help="YYYY-MM-DD: the day relative dates ('volgende woensdag') count from")
+    le.add_argument("--json", action="store_true", help="print one JSON object: kind, colour, dates, times, "
+                    "amounts, deadline, bring, slip, text, reply")
+    le.set_defaults(func=cmd_letter)
 
     g = sub.add_parser("i18n", help="refresh the translation catalogues after changing interface text")
     g.set_defaults(func=cmd_i18n)

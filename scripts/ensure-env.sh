@@ -18,6 +18,30 @@ find_python() {
   exit 1
 }
 
+# System packages for reading photographed letters (issue 11): Tesseract with its Dutch data,
+# poppler-utils for PDF letters, DejaVu fonts for the generated test letters. Installed when
+# missing and possible (root with apt-get, as on CI); never fails the set-up: without them
+# the bot tells parents kindly that it cannot read photos, and the OCR tests are skipped.
+ensure_letter_reader() {
+  local missing=()
+  command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
+  { tesseract --list-langs 2>/dev/null | grep -x nld >/dev/null; } || missing+=(tesseract-ocr-nld)
+  command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing ${missing[*]} (to read photographed letters)..." >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 \
+      || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1; } \
+      || echo "Could not install ${missing[*]}: the bot will say that it cannot read photos." >&2
+  else
+    echo "Note: ${missing[*]} not installed (needs root and apt-get): the bot cannot read photographed letters." >&2
+  fi
+  return 0
+}
+ensure_letter_reader || true
+
 STAMP="$VENV/.installed-$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)"
 if [ ! -f "$STAMP" ]; then
   if [ ! -x "$VENV/bin/python" ]; then
