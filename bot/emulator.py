@@ -112,6 +112,7 @@ class BotApiEmulator:
         self.rejected: list[tuple[str, int]] = []
         self.delays: dict[str, float] = {}  # method -> seconds to wait before answering (requests in flight)
         self.call_times: list[tuple[str, int, float]] = []  # (method, chat_id, monotonic) of every request
+        self.files: dict[str, bytes] = {}  # file_id -> content (photos and documents users send)
         self.down_until = 0.0  # an outage: every send method answers 502 until then (monotonic)
 
     # ------------------------------------------------------------------ server
@@ -122,6 +123,7 @@ class BotApiEmulator:
     async def start(self) -> str:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
+        app.router.add_get("/file/bot{token}/{path:.*}", self._handle_file)
         app.router.add_post("/_emulator/inject", self._handle_inject)
         app.router.add_get("/_emulator/sent", self._handle_sent)
         app.router.add_post("/_emulator/faults", self._handle_faults)
@@ -430,20 +432,44 @@ class BotApiEmulator:
                    "height": 512, "is_animated": False, "is_video": False, "emoji": emoji}
         return self._push({"message": self._message(user, sticker=sticker)})
 
-    def send_photo(self, user: dict, caption: str | None = None) -> dict:
-        content: dict[str, Any] = {"photo": [{"file_id": "ph1", "file_unique_id": "ph1", "width": 90,
-                                              "height": 90}]}
+    def send_photo(self, user: dict, caption: str | None = None, data: bytes | None = None,
+                   media_group_id: str | None = None) -> dict:
+        file_id = f"ph{len(self.files) + 1}"
+        self.files[file_id] = data or b""
+        content: dict[str, Any] = {"photo": [{"file_id": file_id, "file_unique_id": file_id, "width": 1200,
+                                              "height": 1600, "file_size": len(data or b"")}]}
         if caption:
             content["caption"] = caption
+        if media_group_id:
+            content["media_group_id"] = media_group_id
         return self._push({"message": self._message(user, **content)})
+
+    def api_getFile(self, params: dict) -> dict:
+        file_id = str(params.get("file_id"))
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {"file_id": file_id, "file_unique_id": file_id, "file_size": len(self.files[file_id]),
+                "file_path": f"photos/{file_id}.jpg"}
+
+    async def _handle_file(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        name = request.match_info["path"].rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        if name not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[name], content_type="application/octet-stream")
 
     def send_voice(self, user: dict, duration: int = 4) -> dict:
         return self._push({"message": self._message(user, voice={"file_id": "v1", "file_unique_id": "v1",
                                                                  "duration": duration})})
 
-    def send_document(self, user: dict, file_name: str = "brief.pdf") -> dict:
-        return self._push({"message": self._message(user, document={"file_id": "d1", "file_unique_id": "d1",
-                                                                    "file_name": file_name})})
+    def send_document(self, user: dict, file_name: str = "brief.pdf", data: bytes | None = None,
+                      mime_type: str = "application/pdf") -> dict:
+        file_id = f"doc{len(self.files) + 1}"
+        self.files[file_id] = data or b""
+        return self._push({"message": self._message(user, document={"file_id": file_id, "file_unique_id": file_id,
+                                                                    "file_name": file_name, "mime_type": mime_type,
+                                                                    "file_size": len(data or b"")})})
 
     def tap(self, user: dict, sent: Sent, button: str) -> dict:
         """Press an inline button (by part of its label or its callback data) on a sent message."""

@@ -66,6 +66,7 @@ class Outgoing:
     source_text: str | None = None  # the original behind a translation ("Dutch original" button)
     source_language: str | None = None
     dedupe_key: str | None = None  # a replayed update cannot enqueue the same message twice
+    not_before: datetime | None = None  # a message for later (a reminder the parent asked for)
     extra: dict[str, Any] = field(default_factory=dict)  # method-specific fields (topic name, ...)
 
 
@@ -95,8 +96,10 @@ def enqueue(db: Database, *messages: Outgoing, useful_for: timedelta = timedelta
                 "lane": m.lane, "kind": m.kind, "method": m.method, "chat_id": m.chat_id, "thread_id": m.thread_id,
                 "payload": json.dumps(payload, ensure_ascii=False), "attachment": m.photo,
                 "escalation_id": m.escalation_id, "caregiver_id": m.caregiver_id,
-                "status": "held" if held else "pending", "attempts": 0, "due_at": now,
-                "expires_at": now + useful_for.total_seconds(), "created_at": utcnow(),
+                "status": "held" if held else "pending", "attempts": 0,
+                "due_at": max(now, m.not_before.timestamp()) if m.not_before else now,
+                "expires_at": (m.not_before.timestamp() if m.not_before else now) + useful_for.total_seconds(),
+                "created_at": utcnow(),
                 "source_text": m.source_text, "source_language": m.source_language, "dedupe_key": m.dedupe_key,
                 "purge_after": (datetime.now(timezone.utc) + timedelta(days=retention_days)).isoformat(
                     timespec="seconds")}).last_pk)

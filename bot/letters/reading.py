@@ -17,6 +17,7 @@ detection (--psm 0) turns the page a quarter or half turn and we read again.
 """
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import os
@@ -50,6 +51,7 @@ class PageReading:
     rotated: int  # quarter turns found by orientation detection (0, 90, 180, 270)
 
 
+@functools.lru_cache(maxsize=1)
 def available() -> bool:
     """True when Tesseract and its Dutch data are installed."""
     if not shutil.which("tesseract"):

@@ -7,6 +7,7 @@ How a parent's message travels:
       ──► python-telegram-bot Application, handlers below
       ├─ /start, language, consent, relation buttons ──► telegram/onboarding.py
       ├─ /help /privacy /forget /family, media, text ──► telegram/parent.py
+      │       a photographed letter ──► telegram/letters.py ──► bot/letters/ (OCR, facts, answer)
       │       text ──► Assistant.respond_async (bot/assistant.py: language_detect → Rasa
       │                dialogue → content) ──► telegram/replies.py
       ├─ /invite /people /staffinvite (role-checked) ──► telegram/staff.py
@@ -27,7 +28,7 @@ from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler,
 from bot import escalations, privacy, store
 from bot.i18n import tr
 from bot.send_queue import Dispatcher, Pacer
-from bot.telegram import buttons, handoff, onboarding, parent, replies, staff
+from bot.telegram import buttons, handoff, letters, onboarding, parent, replies, staff
 from bot.telegram.intake import DurablePoller, Inbox, PerChatUpdateProcessor, WebhookReceiver
 from bot.telegram.sender import TelegramTransport
 from bot.telegram.services import Services, guess_language, reply
@@ -80,7 +81,7 @@ def add_handlers(app: Application) -> None:
             (r"^L:", onboarding.on_language), (r"^M:", onboarding.on_language_page),
             (r"^C:", onboarding.on_consent), (r"^R:", onboarding.on_relation),
             (r"^F:", parent.on_forget), (r"^T:", replies.on_topic_choice),
-            (r"^D:", replies.on_dutch_version), (r"^P$", replies.on_person)):
+            (r"^D:", replies.on_dutch_version), (r"^P$", replies.on_person), (r"^LT:", letters.on_button)):
         app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
     app.add_handler(CallbackQueryHandler(buttons.unknown_button))
     # private chats: commands we do not know, text (new or edited), everything else

@@ -1,80 +1,61 @@
-"""Thin handlers for "explain this letter" (issue 11): a photo, image or PDF in → bot.letters.explain() →
-the answer with its buttons out. All understanding lives in bot/letters/ (no Telegram there).
+"""Thin handlers for "explain this letter": a photo, image or PDF in → bot.letters.explain() → the answer out.
 
-Wiring (app.py's handler table, before the catch-all media handler):
+All reading and understanding lives in bot/letters/ (no Telegram there). Privacy
+(BRIEF §3E): a photo is downloaded into memory, never to disk; the chat's last
+letter stays in memory (chat_data) for `KEEP_SECONDS` so that 🙋 can send it on to a
+person, and only then is the image stored (in the send queue, for the brugfiguur).
+The text read is kept like any message in the conversation log (its retention).
+Several photos sent together (an album: one media_group_id) are one letter.
 
-    letters = LetterHandlers(language=<(update, context) -> the parent's language code>,
-                             on_person=<hand off: photo, text read and facts go to the brugfiguur>,
-                             on_remind=<a reminder for the parent on a date, through the reminder machinery>,
-                             translate=<optional: (dutch_text, lang) -> machine translation or None>)
-    for handler in letters.handlers():
-        app.add_handler(handler)
-
-Privacy (BRIEF §3E): photos are downloaded into memory, never to disk. The last letter of a
-chat stays in memory (chat_data) for `keep_seconds` so that 🙋 can send it on to a person;
-it is dropped after ✅, after the hand-off, or when it expires.
-Several photos sent together (an album: one media_group_id) are read as pages of one letter.
+Buttons (`LT:<action>`): 🙋 a person (photo, text read and facts go with the
+escalation), 📅 remind me (a message two days before the deadline, through the
+send queue), ✅ I will do it, 🇳🇱 the Dutch key sentences.
 """
 from __future__ import annotations
 
 import asyncio
-import inspect
+import json
 import logging
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Awaitable, Callable
-from zoneinfo import ZoneInfo
+from typing import Callable
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram import Message, Update
+from telegram.ext import ContextTypes
 
+from bot import escalations, store
 from bot.letters import LetterExplanation, explain, key_sentences
 from bot.letters.content import line
 from bot.letters.render import format_day
+from bot.send_queue import REPLY, STAFF, Outgoing
+from bot.telegram.buttons import Answer, button, one_of
+from bot.telegram.services import reply, services_of
 
-log = logging.getLogger(__name__)
-
-TZ = ZoneInfo("Europe/Brussels")
+logger = logging.getLogger(__name__)
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the Bot API's getFile limit
-LETTER_FILTER = filters.PHOTO | filters.Document.IMAGE | filters.Document.PDF
+KEEP_SECONDS = 1800
+ALBUM_WAIT = 1.5
+_reading = asyncio.Semaphore(2)  # OCR is CPU-bound: one page per core
+today: Callable[[], date] = lambda: datetime.now(escalations.BRUSSELS).date()  # noqa: E731 (tests set the day)
 
 
 @dataclass
 class PendingLetter:
     """The last letter of a chat, in memory only, for the buttons."""
+
     images: list[bytes]
     result: LetterExplanation
     lang: str
     created: float = field(default_factory=time.monotonic)
 
 
-def remind_day(result: LetterExplanation, today: date) -> date | None:
-    """The day to remind the parent: two days before the deadline (or the first date), not in the past."""
-    facts = result.facts
-    target = facts.deadline if facts and facts.deadline else (min((d for d in facts.dates if d >= today),
-                                                                   default=None) if facts else None)
-    if target is None or target < today:
-        return None
-    return max(today, target - timedelta(days=2))
-
-
-def keyboard(result: LetterExplanation, lang: str, can_remind: bool, can_hand_off: bool) -> InlineKeyboardMarkup:
-    row = []
-    if can_hand_off:
-        row.append(InlineKeyboardButton(line("button_person", lang), callback_data="letter:person"))
-    if can_remind and result.facts and (result.facts.deadline or result.facts.dates):
-        row.append(InlineKeyboardButton(line("button_remind", lang), callback_data="letter:remind"))
-    if result.readable:
-        row.append(InlineKeyboardButton(line("button_done", lang), callback_data="letter:done"))
-    rows = [row] if row else []
-    if result.readable and lang != "nl":
-        rows.append([InlineKeyboardButton(line("button_dutch", lang), callback_data="letter:dutch")])
-    return InlineKeyboardMarkup(rows)
-
-
-async def _maybe_await(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
+def is_letter(message: Message) -> bool:
+    if message.photo:
+        return True
+    doc = message.document
+    return bool(doc and ((doc.mime_type or "").startswith("image/") or doc.mime_type == "application/pdf"
+                         or (doc.file_name or "").lower().endswith((".pdf", ".jpg", ".jpeg", ".png"))))
 
 
 async def download(message: Message) -> bytes | None:
@@ -88,92 +69,148 @@ async def download(message: Message) -> bytes | None:
     return bytes(await tg_file.download_as_bytearray())
 
 
-class LetterHandlers:
-    """Photos of letters in, explanations out. Hooks decide what 🙋 and 📅 do (domain calls)."""
+def remind_day(result: LetterExplanation, on: date) -> date | None:
+    """Two days before the deadline (or the first coming date), never in the past."""
+    facts = result.facts
+    if facts is None:
+        return None
+    target = facts.deadline or min((d for d in facts.dates if d >= on), default=None)
+    if target is None or target < on:
+        return None
+    return max(on, target - timedelta(days=2))
 
-    def __init__(self, language: Callable[[Update, ContextTypes.DEFAULT_TYPE], Any], *,
-                 on_person: Callable[..., Any] | None = None, on_remind: Callable[..., Any] | None = None,
-                 translate: Callable[[str, str], Any] | None = None, album_wait: float = 1.5,
-                 workers: int = 2, keep_seconds: int = 1800,
-                 today: Callable[[], date] = lambda: datetime.now(TZ).date()) -> None:
-        self.language = language
-        self.on_person = on_person
-        self.on_remind = on_remind
-        self.translate = translate
-        self.album_wait = album_wait
-        self.keep_seconds = keep_seconds
-        self.today = today  # the school's day (Brussels), for "volgende woensdag" and reminders
-        self._albums: dict[tuple[int, str], list[bytes]] = {}
-        self._reading = asyncio.Semaphore(workers)  # OCR is CPU-bound: one page per core
 
-    def handlers(self) -> list[BaseHandler]:
-        return [MessageHandler(LETTER_FILTER, self.on_letter),
-                CallbackQueryHandler(self.on_button, pattern=r"^letter:")]
+def buttons(result: LetterExplanation, lang: str) -> list[list[tuple[str, str]]]:
+    row = [(line("button_person", lang), "LT:person")]
+    if result.facts and (result.facts.deadline or result.facts.dates) and remind_day(result, today()):
+        row.append((line("button_remind", lang), "LT:remind"))
+    if result.readable:
+        row.append((line("button_done", lang), "LT:done"))
+    rows = [row]
+    if result.readable and lang != "nl":
+        rows.append([(line("button_dutch", lang), "LT:dutch")])
+    return rows
 
-    async def on_letter(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A photo, image or PDF: read it (an album is gathered first) and answer."""
-        message = update.effective_message
-        data = await download(message)
-        if data is None:
+
+async def on_letter(update: Update, context: ContextTypes.DEFAULT_TYPE, caregiver: dict) -> None:
+    """A photo, image or PDF from a parent: read it (an album is gathered first) and answer."""
+    services = services_of(context)
+    message = update.effective_message
+    lang = caregiver["language"]
+    active = escalations.active_for(services.db, caregiver["telegram_id"])
+    data = await download(message)
+    if data is None:
+        reply(update, context, line("expired", lang))
+        return
+    if active:  # a person holds the conversation: the photo goes to them as it is
+        services.post(Outgoing(active["chat_id"], "📷 " + (message.caption or ""), method="sendPhoto", photo=data,
+                               thread_id=active["thread_id"], lane=REPLY, kind="to_staff",
+                               escalation_id=active["id"], caregiver_id=caregiver["telegram_id"],
+                               dedupe_key=services.dedupe_key(update)))
+        return
+    if message.media_group_id:
+        albums = context.chat_data.setdefault("albums", {})
+        if message.media_group_id in albums:
+            albums[message.media_group_id].append(data)
             return
-        lang = await _maybe_await(self.language(update, context))
-        if not message.media_group_id:
-            await self._answer(message, context, [data], lang)
-            return
-        key = (message.chat_id, message.media_group_id)
-        if key in self._albums:
-            self._albums[key].append(data)
-            return
-        self._albums[key] = [data]
+        albums[message.media_group_id] = [data]
 
-        async def gather_album() -> None:
-            await asyncio.sleep(self.album_wait)
-            await self._answer(message, context, self._albums.pop(key, []), lang)
+        async def gather_album() -> None:  # the other pages arrive as their own updates meanwhile
+            await asyncio.sleep(ALBUM_WAIT)
+            try:
+                await _answer(update, context, caregiver, albums.pop(message.media_group_id, [data]))
+            finally:
+                services.message_counters.pop(update.update_id, None)
 
         context.application.create_task(gather_album(), update=update)
+        return
+    await _answer(update, context, caregiver, [data])
 
-    async def _answer(self, message: Message, context: ContextTypes.DEFAULT_TYPE, images: list[bytes],
-                      lang: str) -> None:
-        await message.reply_text(line("reading", lang))
-        today = self.today()
-        async with self._reading:
-            result = await asyncio.to_thread(explain, images, lang, today)
-        context.chat_data["letter"] = PendingLetter(images, result, lang)
-        markup = keyboard(result, lang, self.on_remind is not None, self.on_person is not None)
-        await message.reply_text(result.reply, reply_markup=markup)
-        if self.translate and result.readable and lang != "nl":
-            translated = await _maybe_await(self.translate(result.text, lang))
-            if translated:
-                await message.reply_text(f"{line('machine_translation', lang)}\n{translated}"[:4000])
 
-    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """🙋 a person, 📅 remind me, ✅ I will do it, 🇳🇱 the Dutch key sentences."""
-        query = update.callback_query
-        await query.answer()
-        action = query.data.split(":", 1)[1]
-        pending: PendingLetter | None = context.chat_data.get("letter")
-        if pending and time.monotonic() - pending.created > self.keep_seconds:
-            context.chat_data.pop("letter", None)
-            pending = None
-        lang = pending.lang if pending else await _maybe_await(self.language(update, context))
-        if pending is None:
-            await query.message.reply_text(line("expired", lang))
-            return
-        if action == "done":
-            context.chat_data.pop("letter", None)  # the photo is no longer needed
-            await query.message.reply_text(line("ack_done", lang))
-        elif action == "dutch":
-            sentences = key_sentences(pending.result.text) or [pending.result.text[:1500]]
-            await query.message.reply_text("🇳🇱\n" + "\n".join(f"• {s}" for s in sentences))
-        elif action == "remind" and self.on_remind:
-            day = remind_day(pending.result, self.today())
-            if day is None:
-                await query.message.reply_text(line("expired", lang))
-                return
-            await _maybe_await(self.on_remind(update, context, pending, day))
-            await query.message.reply_text(line("ack_remind", lang).format(date=format_day(day, lang)))
-        elif action == "person" and self.on_person:
-            context.chat_data.pop("letter", None)  # from now on the photo is the person's to handle
-            text = await _maybe_await(self.on_person(update, context, pending))
-            if text:
-                await query.message.reply_text(text)
+async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, caregiver: dict, images: list[bytes]) -> None:
+    services = services_of(context)
+    lang = caregiver["language"]
+    reply(update, context, line("reading", lang))
+    async with _reading:
+        result = await asyncio.to_thread(explain, images, lang, today())
+    context.chat_data["letter"] = PendingLetter(images, result, lang)
+    days = store.retention_days_for(services.db, caregiver["telegram_id"], services.settings.retention_days)
+    store.log_message(services.db, caregiver["telegram_id"], "in", "[brief] " + result.text[:4000], "nl", days,
+                      topic=f"letter:{result.facts.kind if result.facts else 'unreadable'}")
+    reply(update, context, result.reply[:4096], buttons(result, lang))
+    translator = services.assistant.translator
+    if result.readable and lang != "nl" and translator is not None and translator.available:
+        try:
+            translated = await translator.translate_async(result.text[:3000], "nl", lang, caregiver["telegram_id"])
+        except Exception:
+            translated = None
+        if translated:
+            reply(update, context, f"{line('machine_translation', lang)}\n{translated}"[:4000])
+
+
+def _pending(context: ContextTypes.DEFAULT_TYPE) -> PendingLetter | None:
+    pending: PendingLetter | None = context.chat_data.get("letter")
+    if pending and time.monotonic() - pending.created > KEEP_SECONDS:
+        context.chat_data.pop("letter", None)
+        return None
+    return pending
+
+
+@button(one_of("person", "remind", "done", "dutch"))
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, action: str) -> Answer | None:
+    """🙋 a person, 📅 remind me, ✅ I will do it, 🇳🇱 the Dutch key sentences."""
+    services = services_of(context)
+    caregiver = store.get_caregiver(services.db, update.effective_user.id)
+    if caregiver is None:
+        return None
+    lang = caregiver["language"]
+    pending = _pending(context)
+    if pending is None:
+        reply(update, context, line("expired", lang))
+        return None
+    if action == "done":
+        context.chat_data.pop("letter", None)  # the photo is no longer needed
+        reply(update, context, line("ack_done", lang))
+    elif action == "dutch":
+        sentences = key_sentences(pending.result.text) or [pending.result.text[:1500]]
+        reply(update, context, ("🇳🇱\n" + "\n".join(f"• {s}" for s in sentences))[:4096])
+    elif action == "remind":
+        day = remind_day(pending.result, today())
+        if day is None:
+            reply(update, context, line("expired", lang))
+            return None
+        at = datetime(day.year, day.month, day.day, 8, 0, tzinfo=escalations.BRUSSELS)
+        services.post(Outgoing(caregiver["telegram_id"], "⏰ " + pending.result.reply[:4000], lane=REPLY,
+                               kind="letter_reminder", caregiver_id=caregiver["telegram_id"], not_before=at,
+                               dedupe_key=f"letter-reminder:{caregiver['telegram_id']}:{day.isoformat()}"))
+        reply(update, context, line("ack_remind", lang).format(date=format_day(day, lang)))
+    elif action == "person":
+        context.chat_data.pop("letter", None)  # from now on the photo is the person's to handle
+        await _to_a_person(update, context, caregiver, pending)
+    return None
+
+
+async def _to_a_person(update: Update, context: ContextTypes.DEFAULT_TYPE, caregiver: dict,
+                       pending: PendingLetter) -> None:
+    """Open an escalation; the photo, the text read and what was understood go to its place."""
+    services = services_of(context)
+    tid = caregiver["telegram_id"]
+    if not store.children_of(services.db, tid):
+        reply(update, context, line("expired", caregiver["language"]))
+        return
+    summary_line = [(pending.result.text[:800], pending.result.text[:800])]  # the letter is Dutch already
+    opened = escalations.open_for(services.db, caregiver, "human_request", "letter", summary_line,
+                                  tz=services.settings.tz, dedupe_key=services.dedupe_key(update))
+    if opened is None:
+        return
+    esc = opened.escalation
+    facts = json.dumps(pending.result.to_json(), ensure_ascii=False, default=str)
+    posts = [Outgoing(esc["chat_id"], f"📷 #{esc['id']} brief, pagina {n}", method="sendPhoto", photo=image,
+                      thread_id=esc["thread_id"], lane=STAFF, kind="to_staff", escalation_id=esc["id"],
+                      caregiver_id=tid) for n, image in enumerate(pending.images, 1)]
+    posts.append(Outgoing(esc["chat_id"], f"📄 #{esc['id']} wat Schoolbrug las en begreep:\n{facts[:3500]}",
+                          thread_id=esc["thread_id"], lane=STAFF, kind="to_staff", escalation_id=esc["id"],
+                          caregiver_id=tid))
+    services.post(*posts)
+    if opened.parent_text:
+        reply(update, context, opened.parent_text)

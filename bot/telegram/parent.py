@@ -15,7 +15,8 @@ from bot import escalations, privacy, store
 from bot.i18n import tr
 from bot.invites import deep_link
 from bot.languages import BY_CODE
-from bot.telegram import handoff, keyboards, replies
+from bot.letters import reading
+from bot.telegram import handoff, keyboards, letters, replies
 from bot.telegram.buttons import button, one_of
 from bot.telegram.services import edit, guess_language, reply, services_of
 
@@ -199,6 +200,9 @@ async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         ask_to_onboard(update, context, lang)
         return
     message = update.effective_message
+    if letters.is_letter(message) and reading.available():
+        await letters.on_letter(update, context, caregiver)
+        return
     active = escalations.active_for(services_of(context).db, caregiver["telegram_id"])
     if active:  # a person holds the conversation: they hear that something came that we cannot relay
         await handoff.relay_from_parent(update, context, caregiver, active, "[" + _media_kind(message) + "]")
