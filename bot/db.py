@@ -156,7 +156,7 @@ def m006_send_queue(db: Database) -> None:
             buttons = json.loads(row["buttons"] or "[]")
             status = {"pending": "pending", "sent": "sent"}.get(row["status"], "failed")
             db["send_queue"].insert({
-                "id": row["id"], "lane": 0 if row["kind"] in ("to_parent", "to_staff") else 1, "kind": row["kind"],
+                "id": row["id"], "lane": 1 if row["kind"] in ("to_parent", "to_staff") else 2, "kind": row["kind"],
                 "method": "sendMessage", "chat_id": row["chat_id"], "thread_id": row["thread_id"],
                 "payload": json.dumps({"text": row["text"], "buttons": buttons}), "escalation_id": row["escalation_id"],
                 "status": status, "attempts": row["attempts"] or 0, "due_at": now, "expires_at": now + 86400,

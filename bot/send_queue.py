@@ -6,7 +6,7 @@ Why a queue in the database and not calls to Telegram from the handlers:
 * order per chat holds, retries included: only the oldest unfinished row of a
   chat may go out, so A, B, C never arrive as B, C, A;
 * a parent's answer never waits behind a broadcast: rows sit in priority lanes
-  (REPLY before STAFF before BROADCAST) that share Telegram's budget (about
+  (NOW before REPLY before STAFF before BROADCAST) that share Telegram's budget (about
   30 messages/s per bot, 1/s per private chat, 20/min per group);
 * the queue, not python-telegram-bot's rate limiter, honours `retry_after`
   (the limiter of every released version lets a 429 halt end early).
@@ -39,8 +39,11 @@ from bot.db import utcnow
 
 logger = logging.getLogger(__name__)
 
-REPLY, STAFF, BROADCAST = 0, 1, 2  # priority lanes, most urgent first
-LANE_NAMES = {REPLY: "reply", STAFF: "staff", BROADCAST: "broadcast"}
+# Priority lanes, most urgent first. NOW: short answers a person is looking at this second (a command, a tapped
+# button, an emergency answer); REPLY: the assistant's answers and relays; STAFF: notices for the team;
+# BROADCAST: reminders and votes to many families.
+NOW, REPLY, STAFF, BROADCAST = 0, 1, 2, 3
+LANE_NAMES = {NOW: "now", REPLY: "reply", STAFF: "staff", BROADCAST: "broadcast"}
 ROW_ID = "{row_id}"  # in button data: replaced by the row's own id when it is sent
 
 
@@ -230,12 +233,14 @@ class Pacer:
     """Telegram's budget, in memory: a sliding window overall, per private chat and per group."""
 
     def __init__(self, per_second: float = 30.0, paid_per_second: float = 1000.0, chat_interval: float = 1.05,
-                 group_per_minute: int = 20, clock: Callable[[], float] = time.monotonic) -> None:
+                 group_per_minute: int = 20, clock: Callable[[], float] = time.monotonic,
+                 span: float = 1.03) -> None:
         self.per_second = per_second
         self.paid_per_second = paid_per_second
         self.chat_interval = chat_interval
         self.group_per_minute = group_per_minute
         self.clock = clock
+        self.span = span  # a little over a second: Telegram counts arrivals, and requests travel unevenly
         self._all: deque[float] = deque()
         self._paid: deque[float] = deque()
         self._chats: dict[int, deque[float]] = {}
@@ -253,7 +258,7 @@ class Pacer:
         if now < self._global_pause:
             return 0
         window, limit = (self._paid, self.paid_per_second) if paid else (self._all, self.per_second)
-        self._trim(window, now, 1.0)
+        self._trim(window, now, self.span)
         return max(0, int(limit) - len(window))
 
     def chat_ready(self, chat_id: int, paced: bool = True) -> bool:
@@ -283,6 +288,13 @@ class Pacer:
             for cid in [c for c, w in self._chats.items() if not w or now - w[-1] > 60][:10000]:
                 del self._chats[cid]
 
+    def finished(self, chat_id: int) -> None:
+        """A request to this chat has been answered: pace the next one from now. Telegram counts a message
+        when it arrives, and the next request must not overtake a slow one."""
+        window = self._chats.get(chat_id)
+        if window:
+            window[-1] = max(window[-1], self.clock())
+
     def take_global(self) -> None:
         """A request outside the queue (a chat action) that costs from the same budget."""
         self._all.append(self.clock())
@@ -298,7 +310,7 @@ class Pacer:
         now = self.clock()
         if now < self._global_pause:
             return self._global_pause - now
-        return max(0.005, 1.0 - (now - self._all[0])) if self._all else 0.05
+        return max(0.005, self.span - (now - self._all[0])) if self._all else 0.05
 
 
 # --------------------------------------------------------------- dispatcher
@@ -451,6 +463,8 @@ class Dispatcher:
         finally:
             self._in_flight.pop(row["id"], None)
             self._busy_chats.discard(row["chat_id"])
+            if row["method"] not in UNPACED_METHODS:
+                self.pacer.finished(row["chat_id"])
             self._wake.set()
 
     # ------------------------------------------------------------ outcomes

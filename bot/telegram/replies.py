@@ -12,7 +12,8 @@ from bot.telegram import handoff, keyboards
 from bot.telegram.buttons import button, word
 from bot.telegram.keyboards import Buttons
 from bot.telegram.services import reply, services_of
-from bot.topics import topic_kinds
+from bot.send_queue import NOW
+from bot.topics import kind_of, topic_kinds
 
 TELEGRAM_LIMIT = 4096
 
@@ -30,7 +31,8 @@ def send_decision(update: Update, context: ContextTypes.DEFAULT_TYPE, decision: 
     text = decision.reply
     if decision.machine_translated:
         text += "\n\n🤖 " + tr(decision.reply_language, "Automatisch vertaald")
-    reply(update, context, text[:TELEGRAM_LIMIT], decision_buttons(decision))
+    urgent = kind_of(decision.topic) == "urgent"  # the emergency numbers go out before anything else
+    reply(update, context, text[:TELEGRAM_LIMIT], decision_buttons(decision), lane=NOW if urgent else None)
     if decision.show_language_picker:
         reply(update, context, keyboards.PICKER_PROMPT, keyboards.language_picker())
 

@@ -12,7 +12,7 @@ from telegram import Update
 
 from bot import send_queue
 from bot.config import Settings
-from bot.send_queue import REPLY, Outgoing
+from bot.send_queue import NOW, REPLY, Outgoing
 
 if TYPE_CHECKING:
     from bot.assistant import Assistant
@@ -56,11 +56,15 @@ def services_of(context: Any) -> Services:
 
 
 def reply(update: Update, context: Any, text: str, buttons: list[list[tuple[str, str]]] | None = None,
-          lane: int = REPLY, kind: str = "reply", **kw: Any) -> int:
-    """Answer in the chat (and forum topic) the update came from."""
+          lane: int | None = None, kind: str = "reply", **kw: Any) -> int:
+    """Answer in the chat (and forum topic) the update came from. A command or a tapped button is answered
+    in the NOW lane (the person is looking at the screen), anything else in REPLY, unless `lane` says."""
     services = services_of(context)
     chat = update.effective_chat
     message = update.effective_message
+    if lane is None:
+        command = update.message is not None and (update.message.text or "").startswith("/")
+        lane = NOW if command or update.callback_query is not None else REPLY
     thread = message.message_thread_id if message is not None and message.is_topic_message else None
     caregiver_id = chat.id if chat.type == "private" else None
     (row_id,) = services.post(Outgoing(chat.id, text, buttons=buttons, thread_id=thread, lane=lane, kind=kind,
@@ -75,7 +79,7 @@ def edit(update: Update, context: Any, text: str | None, buttons: list[list[tupl
     if query is None or query.message is None:
         return
     services.post(Outgoing(query.message.chat.id, text or "", buttons=buttons,
-                           method="editMessageText" if text is not None else "editMessageReplyMarkup",
+                           method="editMessageText" if text is not None else "editMessageReplyMarkup", lane=NOW,
                            message_id=query.message.message_id, kind="edit",
                            caregiver_id=query.message.chat.id if query.message.chat.type == "private" else None,
                            dedupe_key=services.dedupe_key(update)))
