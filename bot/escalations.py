@@ -467,9 +467,7 @@ def transfer(db: Database, escalation_id: int, by: int, to_staff: int) -> bool:
         if esc["thread_id"]:
             send_queue.enqueue(db, _to_place(esc, f"🔁 #{esc['id']} gaat naar {target_name}."))
         else:
-            summary = db.execute("select payload from send_queue where escalation_id = ? and kind = 'summary' "
-                                 "order by id limit 1", [esc["id"]]).fetchone()
-            text = json.loads(summary[0])["text"] if summary else f"🆘 Vraag #{esc['id']}"
+            text = send_queue.first_text(db, esc["id"], "summary") or f"🆘 Vraag #{esc['id']}"
             send_queue.enqueue(db, _to_place(esc, f"🔁 #{esc['id']} gaat naar {target_name}."))
             place(db, esc["id"], to_staff, None)
             moved = get(db, esc["id"])
@@ -563,8 +561,7 @@ def follow_up(db: Database, remind_minutes: float, flag_minutes: float, now: dat
 
 
 def _topic_pending(db: Database, escalation_id: int) -> bool:
-    return db.execute("select 1 from send_queue where escalation_id = ? and kind = 'escalation_topic' "
-                      "and status in ('pending', 'sending')", [escalation_id]).fetchone() is not None
+    return send_queue.unfinished(db, escalation_id, "escalation_topic")
 
 
 def _try_to_place(db: Database, esc: dict[str, Any], now: datetime, tz: ZoneInfo) -> int:

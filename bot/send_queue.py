@@ -134,6 +134,19 @@ def by_message(db: Database, chat_id: int, telegram_message_id: int) -> dict[str
     return rows[0] if rows else None
 
 
+def first_text(db: Database, escalation_id: int, kind: str) -> str | None:
+    """The text of an escalation's first row of `kind` (its summary, to show a colleague it is passed to)."""
+    row = db.execute("select payload from send_queue where escalation_id = ? and kind = ? order by id limit 1",
+                     [escalation_id, kind]).fetchone()
+    return json.loads(row[0]).get("text") if row else None
+
+
+def unfinished(db: Database, escalation_id: int, kind: str) -> bool:
+    """Is a row of `kind` for this escalation still waiting or on its way?"""
+    return db.execute("select 1 from send_queue where escalation_id = ? and kind = ? and status in "
+                      "('held', 'pending', 'sending')", [escalation_id, kind]).fetchone() is not None
+
+
 def counts(db: Database) -> dict[str, int]:
     return {status: n for status, n in db.execute("select status, count(*) from send_queue group by status")}
 
