@@ -19,7 +19,10 @@ __all__ = ["guess_language"]
 
 
 def privacy_notice(lang: str, days: int) -> str:
-    return tr(
+    photos = tr(lang, "📷 Stuur je een foto van een brief van de school, dan lezen we die alleen in het geheugen: we "
+                      "bewaren de foto niet, tenzij je ze zelf naar een persoon van de school stuurt. De tekst die we "
+                      "lazen, bewaren we zoals je berichten.")
+    notice = tr(
         lang,
         "🔒 Privacy\n\n"
         "Schoolbrug is de chat-assistent van je school. Om je te helpen bewaren we:\n"
@@ -32,6 +35,8 @@ def privacy_notice(lang: str, days: int) -> str:
         "Ga je akkoord?",
         days=days,
     )
+    body, _, question = notice.rpartition("\n\n")  # the photo line goes just before "do you agree?"
+    return f"{body}\n\n{photos}\n\n{question}" if body else f"{notice}\n\n{photos}"
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
