@@ -33,9 +33,12 @@ def prepare_demo(db: Database) -> None:
     if not schools:
         return
     school_id = schools[0]["id"]
+    profile = (store.get_school(db, school_id) or {}).get("profile") or {}
+    contact = (profile.get("contacts") or {}).get("brugfiguur") or {}
     if not db.execute("select 1 from staff where telegram_id = ?", [BRUGFIGUUR_ID]).fetchone():
-        store.add_staff(db, BRUGFIGUUR_ID, school_id, "brugfiguur", "Fatma (demo)", ["nl", "tr", "en", "fr", "ar"],
-                        actor="demo")
+        # the profile's brugfiguur, so the parent hears the same name from the answer and from the hand-off
+        store.add_staff(db, BRUGFIGUUR_ID, school_id, "brugfiguur", contact.get("name") or "Fatma (demo)",
+                        contact.get("languages") or ["nl", "tr", "en", "fr", "ar"], actor="demo")
         db["staff"].update((BRUGFIGUUR_ID, school_id),
                            {"working_hours": json.dumps({d: ["00:00-23:59"] for d in escalations.DAYS})})
         store.add_staff(db, TEACHER_ID, school_id, "staff", "Juf Ann (demo)", ["nl"], actor="demo")
