@@ -240,21 +240,51 @@ def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_letter(args: argparse.Namespace, settings: Settings) -> int:
-    """`letter explain FILE...`: read a photographed letter (several files = pages of one letter)."""
+    """`letter explain FILE...` (several files = pages of one letter), `letter add FILE` (a school registers
+    its own letter, so a photo of it gets the school's exact facts), `letter list`."""
+    from dataclasses import replace as dc_replace
     from datetime import date
 
-    from bot.letters import explain
+    from bot.letters import explain, registry, with_school_version
 
     try:
         today = date.fromisoformat(args.today) if args.today else date.today()
-    except ValueError:
-        print(f"--today must be YYYY-MM-DD, not {args.today!r}", file=sys.stderr)
+        deadline = date.fromisoformat(args.deadline) if args.deadline else None
+    except ValueError as err:
+        print(f"a date must be YYYY-MM-DD ({err})", file=sys.stderr)
         return 2
+    if args.action == "list":
+        if not args.school:
+            print("letter list needs --school", file=sys.stderr)
+            return 2
+        for row in registry.list_letters(_db(settings), args.school):
+            print(f"#{row['id']}\t{row['created_at'][:10]}\t{row['title']}")
+        return 0
     missing = [f for f in args.files if not Path(f).is_file()]
-    if missing:
-        print(f"no such file: {', '.join(missing)}", file=sys.stderr)
+    if missing or not args.files:
+        print(f"no such file: {', '.join(missing) or '(none given)'}", file=sys.stderr)
         return 2
     result = explain([Path(f).read_bytes() for f in args.files], lang=args.lang, today=today)
+    if args.action == "add":
+        if not args.school or not result.facts:
+            print("letter add needs --school and a readable letter", file=sys.stderr)
+            return 2
+        db = _db(settings)
+        if db["schools"].count_where("id = ?", [args.school]) == 0:
+            print(f"unknown school {args.school!r} (load its profile first)", file=sys.stderr)
+            return 2
+        facts = result.facts
+        changes = {k: v for k, v in (("kind", args.kind), ("colour", args.colour), ("deadline", deadline)) if v}
+        facts = dc_replace(facts, **changes)
+        letter_id = registry.add(db, args.school, args.title or Path(args.files[0]).stem, result.text, facts)
+        print(json.dumps({"id": letter_id, **with_school_version(result, facts, "nl").to_json(), "text": None})
+              if args.json else f"letter #{letter_id} registered for {args.school}: {facts.kind}, {facts.colour}, "
+                                f"deadline {facts.deadline or '–'}")
+        return 0
+    if args.school:
+        known = registry.match(_db(settings), args.school, result.text)
+        if known:
+            result = with_school_version(result, known["facts"], args.lang)
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
     else:
@@ -345,8 +375,15 @@ def build_parser() -> argparse.ArgumentParser:
     st.set_defaults(func=cmd_staff)
 
     le = sub.add_parser("letter", help="explain a photographed Dutch school letter in the parent's language")
-    le.add_argument("action", choices=["explain"])
-    le.add_argument("files", nargs="+", metavar="FILE", help="photos or PDFs; several files are pages of one letter")
+    le.add_argument("action", choices=["explain", "add", "list"],
+                    help="explain a photo; add: register the school's own letter (a PDF); list the registered ones")
+    le.add_argument("files", nargs="*", metavar="FILE", help="photos or PDFs; several files are pages of one letter")
+    le.add_argument("--school", help="the school (add, list; with explain: recognise the school's own letters)")
+    le.add_argument("--title", help="add: a title for staff (default: the file name)")
+    le.add_argument("--kind", choices=["invitation", "payment", "trip", "change", "attendance", "report", "health",
+                                       "information"], help="add: the letter's kind, when it reads otherwise")
+    le.add_argument("--colour", choices=["red", "green", "orange", "white"], help="add: the colour in the parents' code")
+    le.add_argument("--deadline", help="add: YYYY-MM-DD, the deadline the letter sets")
     le.add_argument("--lang", default="nl", help="the parent's language (default nl)")
     le.add_argument("--today", help="YYYY-MM-DD: the day relative dates ('volgende woensdag') count from")
     le.add_argument("--json", action="store_true", help="print one JSON object: kind, colour, dates, times, "

@@ -184,6 +184,15 @@ def m006_send_queue(db: Database) -> None:
     db["translations"].create_index(["created_at"])
 
 
+@migrations()
+def m007_school_letters(db: Database) -> None:
+    """A school's own letters (`schoolbrug letter add`), to recognise them in a parent's photo."""
+    db["school_letters"].create(
+        {"id": int, "school_id": str, "title": str, "text": str, "facts": str, "created_at": str,
+         "created_by": str}, pk="id")
+    db["school_letters"].create_index(["school_id"])
+
+
 def open_db(path: Path | str) -> Database:
     """Open (creating if needed) the database in WAL mode and apply pending migrations."""
     path = Path(path)

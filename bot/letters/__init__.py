@@ -106,4 +106,12 @@ def explain(images: list[bytes], lang: str, today: date) -> LetterExplanation:
     return result
 
 
-__all__ = ["LetterExplanation", "LetterFacts", "explain", "explain_text", "key_sentences", "read", "understand"]
+def with_school_version(result: LetterExplanation, facts: LetterFacts, lang: str) -> LetterExplanation:
+    """The same photo, explained with the facts of the school's own registered version of the letter."""
+    from bot.letters.content import line
+
+    reply = render_reply(facts, lang) + "\n\n" + line("known_letter", lang)
+    return LetterExplanation(facts, result.text, reply, lang, poor=False, readable=True, pages=result.pages)
+
+
+__all__ = ["with_school_version", "LetterExplanation", "LetterFacts", "explain", "explain_text", "key_sentences", "read", "understand"]

@@ -25,7 +25,7 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot import escalations, store
-from bot.letters import LetterExplanation, explain, key_sentences
+from bot.letters import LetterExplanation, explain, key_sentences, registry, with_school_version
 from bot.letters.content import line
 from bot.letters.render import format_day
 from bot.send_queue import REPLY, STAFF, Outgoing
@@ -133,6 +133,10 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, caregiver:
     reply(update, context, line("reading", lang))
     async with _reading:
         result = await asyncio.to_thread(explain, images, lang, today())
+    children = store.children_of(services.db, caregiver["telegram_id"])
+    known = registry.match(services.db, children[0]["school_id"] if children else None, result.text)
+    if known:  # the school registered this letter: its own dates and amounts, not OCR's reading
+        result = with_school_version(result, known["facts"], lang)
     context.chat_data["letter"] = PendingLetter(images, result, lang)
     days = store.retention_days_for(services.db, caregiver["telegram_id"], services.settings.retention_days)
     store.log_message(services.db, caregiver["telegram_id"], "in", "[brief] " + result.text[:4000], "nl", days,
