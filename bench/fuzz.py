@@ -81,6 +81,9 @@ async def main() -> None:
     app = build_application(services, emu.token, emu.base_url)
     failures = Failures()
     logging.getLogger().addHandler(failures)
+    errors_log = logging.FileHandler(tmp / "errors.log")
+    errors_log.setLevel(logging.ERROR)
+    logging.getLogger().addHandler(errors_log)
     await app.initialize()
     await app.start()
     await on_started(app)
@@ -117,7 +120,7 @@ async def main() -> None:
         await app.shutdown()
         await emu.stop()
     print(f"updates                  {args.updates} handled in {handled_s:.0f} s ({args.updates / handled_s:.0f}/s)")
-    print(f"handler failures         {failures.count}")
+    print(f"handler failures         {failures.count} (details: {tmp / 'errors.log'})")
     print(f"internal-error replies   {errors}")
     print(f"normal question after    {'answered' if answered else 'NOT answered'}")
     print(f"resident memory          {rss_before:.0f} MB before, {rss_after:.0f} MB after "

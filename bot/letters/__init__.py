@@ -98,6 +98,10 @@ def explain(images: list[bytes], lang: str, today: date) -> LetterExplanation:
         log.warning("letter: cannot read (%s)", err)
         return LetterExplanation(None, "", render_unreadable(lang, reader_missing=True), lang, poor=True,
                                  readable=False)
+    except (OSError, ValueError, SyntaxError) as err:  # not an image or PDF we can open (PIL's errors)
+        log.info("letter: not a readable file (%s)", err)
+        return LetterExplanation(None, "", render_unreadable(lang, reader_missing=False), lang, poor=True,
+                                 readable=False)
     if sum(p["words"] for p in pages) < MIN_WORDS:  # a few words are no letter: do not guess its colour
         return LetterExplanation(None, text, render_unreadable(lang, reader_missing=False), lang, poor=True,
                                  readable=False, pages=pages)

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Callable
 
 from telegram import Message, Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import escalations, store
@@ -98,9 +99,13 @@ async def on_letter(update: Update, context: ContextTypes.DEFAULT_TYPE, caregive
     message = update.effective_message
     lang = caregiver["language"]
     active = escalations.active_for(services.db, caregiver["telegram_id"])
-    data = await download(message)
-    if data is None:
-        reply(update, context, line("expired", lang))
+    try:
+        data = await download(message)
+    except TelegramError as err:  # the file is gone or too big for the Bot API: ask for it again
+        logger.info("could not download a letter: %s", err)
+        data = None
+    if not data:
+        reply(update, context, line("poor", lang), [[(line("button_person", lang), "P")]])
         return
     if active:  # a person holds the conversation: the photo goes to them as it is
         services.post(Outgoing(active["chat_id"], "📷 " + (message.caption or ""), method="sendPhoto", photo=data,
@@ -131,8 +136,13 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, caregiver:
     services = services_of(context)
     lang = caregiver["language"]
     reply(update, context, line("reading", lang))
-    async with _reading:
-        result = await asyncio.to_thread(explain, images, lang, today())
+    try:
+        async with _reading:
+            result = await asyncio.to_thread(explain, images, lang, today())
+    except Exception:  # not an image we can open (a corrupt file, an unknown format)
+        logger.warning("could not read a letter", exc_info=True)
+        reply(update, context, line("nothing", lang), [[(line("button_person", lang), "P")]])
+        return
     children = store.children_of(services.db, caregiver["telegram_id"])
     known = registry.match(services.db, children[0]["school_id"] if children else None, result.text)
     if known:  # the school registered this letter: its own dates and amounts, not OCR's reading
