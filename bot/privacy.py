@@ -18,7 +18,7 @@ from bot.db import utcnow
 logger = logging.getLogger(__name__)
 
 # Tables that never hold a caregiver's words or ids (checked by the tests).
-NO_PERSONAL_DATA = {"schools", "classes", "staff", "consent_refusals", "_sqlite_migrations"}
+NO_PERSONAL_DATA = {"schools", "classes", "staff", "consent_refusals", "_sqlite_migrations", "school_letters"}
 
 
 def erase_caregiver(db: Database, telegram_id: int) -> dict[str, int]:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from bot.i18n import tr
+from bot.letters import reading
+from bot.letters.content import line
 
 SORRY = "Sorry, er ging iets mis"
 
@@ -10,17 +12,19 @@ async def test_media_and_odd_messages_get_a_kind_answer_in_the_parents_language(
     user = harness.emu.user(7001, "Ayse")
     await harness.onboard(user, "Türkçe")
     emu = harness.emu
+    # an empty photo or document: with Tesseract it is a letter we could not read, without it we cannot read photos
+    unreadable = line("poor", "tr") if reading.available() else "Ik kan nog geen foto's"
     for send, expected in (
         (emu.send_sticker, "Leuke sticker! 😊"),
-        (emu.send_photo, "Ik kan nog geen foto's"),
+        (emu.send_photo, unreadable),
         (emu.send_voice, "Ik kan nog geen spraakberichten"),
-        (emu.send_document, "Ik kan nog geen foto's"),
+        (emu.send_document, unreadable),
     ):
         before = len(emu.sent_to(7001, "sendMessage"))
         send(user)
         reply = (await emu.wait_sent(7001, 1, after=before))[-1]
-        full = next(m for m in _msgids() if m.startswith(expected))
-        assert reply.text == tr("tr", full)
+        full = next((m for m in _msgids() if m.startswith(expected)), None)
+        assert reply.text == (tr("tr", full) if full else expected)
         assert reply.buttons and reply.buttons[-1]["callback_data"] == "P"
     reply = (await harness.say(user, "/doesnotexist"))[-1]
     assert reply.text == tr("tr", "Dat commando ken ik niet. Deze werken: /help, /language, /privacy, /forget.")
