@@ -804,10 +804,12 @@ def follow_up(db: Database, now: datetime | None = None, tz: ZoneInfo = BRUSSELS
 
 
 def finish_sent(db: Database) -> None:
-    """An active reminder with nothing left to send (and no red follow-up to do) is `sent`."""
-    db.execute("""update reminders set status = 'sent' where status = 'active' and colour != 'red' and not exists
+    """An active reminder with nothing left to send (for a red one: every family has seen it, could not be
+    reached or is on the call list) is `sent`."""
+    db.execute("""update reminders set status = 'sent' where status = 'active' and not exists
                   (select 1 from reminder_recipients rr where rr.reminder_id = reminders.id
-                   and rr.status in ('waiting', 'digest', 'queued'))""")
+                   and (rr.status in ('waiting', 'digest', 'queued') or (reminders.colour = 'red'
+                        and rr.status = 'sent' and rr.seen_at is null and rr.called_at is null)))""")
 
 
 # -------------------------------------------------------------------- status

@@ -80,6 +80,12 @@ async def translate_once(services: Services, reminder_id: int, languages: list[s
 
 
 def start_loops(services: Services) -> None:
+    quiet = services.settings.quiet_hours.strip().lower()
+    if quiet == "off":
+        reminders.QUIET_HOURS = None
+    elif quiet:
+        start, _, end = quiet.partition("-")
+        reminders.QUIET_HOURS = (start.strip(), end.strip())
     services.tasks.append(asyncio.create_task(reminder_loop(services), name="reminders"))
 
 
