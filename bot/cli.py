@@ -299,6 +299,107 @@ def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# -------------------------------------------------------------------- remind
+def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
+    """schoolbrug remind create|list|show|status|cancel|export|calllist|teach (bot/reminders.py)."""
+    import csv
+
+    from bot import reminders, store
+
+    db = _db(settings)
+    out = sys.stdout
+    if args.action == "create":
+        if not args.target:
+            print("usage: schoolbrug remind create FILE.yml [--json]", file=sys.stderr)
+            return 2
+        try:
+            fields = reminders.load_file(args.target, db)
+        except reminders.ReminderError as err:
+            print(f"The reminder was refused; nothing was sent.\n{err}", file=sys.stderr)
+            return 1
+        created = reminders.create(db, fields, created_by="cli", tz=settings.tz,
+                                   paid_allowed=settings.paid_broadcast, retention_days=settings.retention_days)
+        for warning in created.warnings:
+            print(f"⚠️  {warning}", file=sys.stderr)
+        if args.json:
+            out.write(json.dumps({"id": created.id, "new": created.new, "recipients": created.recipients,
+                                  "paid_cost_stars": created.paid_cost_stars, "warnings": created.warnings},
+                                 ensure_ascii=False) + "\n")
+        else:
+            when = "now" if fields["send_at"] == "now" else fields["send_at"]
+            verb = "created" if created.new else "already exists (not sent twice)"
+            print(f"reminder #{created.id} {verb}: {fields['colour']} «{fields['title']}» to {created.recipients} "
+                  f"families, send at {when} (the running bot sends it)")
+            if created.paid_cost_stars:
+                print(f"paid broadcast: {created.paid_cost_stars} Stars ({reminders.PAID_STAR_COST} per message)")
+        return 0
+    if args.action == "list":
+        for r in reminders.list_for(db, args.school):
+            print(f"#{r['id']}\t{r['school_id']}\t{reminders.EMOJI[r['colour']]} {r['colour']}\t{r['status']}\t"
+                  f"{r['send_at']}\t{r['title']}")
+        return 0
+    if args.action == "teach":
+        if not (args.school and args.telegram_id and args.classes):
+            print("usage: schoolbrug remind teach --school ID --telegram-id N --classes L1A,L5A", file=sys.stderr)
+            return 2
+        if escalations_role(db, args.telegram_id, args.school) is None:
+            print(f"{args.telegram_id} is not staff of {args.school}", file=sys.stderr)
+            return 1
+        codes = sorted({c.strip() for c in args.classes.split(",") if c.strip()})
+        db["staff"].update((args.telegram_id, args.school), {"classes": json.dumps(codes)})
+        store.audit(db, "cli", "admin", "staff_classes", args.school, str(args.telegram_id), {"classes": codes})
+        print(f"{args.telegram_id} sends reminders to {', '.join(codes)}")
+        return 0
+    try:
+        rid = int(args.target or "")
+    except ValueError:
+        print(f"schoolbrug remind {args.action} ID: give the reminder's number", file=sys.stderr)
+        return 2
+    rem = reminders.get(db, rid)
+    if rem is None:
+        print(f"no reminder #{rid}", file=sys.stderr)
+        return 1
+    if args.action == "show":
+        data = {k: v for k, v in rem.items() if not k.startswith("status_")}
+        data["bring"], data["audience"] = json.loads(rem["bring"] or "[]"), json.loads(rem["audience"])
+        out.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+        if not args.json:
+            print("\n--- as a parent sees it (" + (args.lang or "nl") + ") ---")
+            print(reminders.render(rem, args.lang or "nl", reminders.translation_of(db, rid, args.lang or "nl"),
+                                   settings.tz).text)
+        return 0
+    if args.action == "status":
+        s = reminders.status(db, rid)
+        print(json.dumps(s, ensure_ascii=False) if args.json else reminders.status_text(s))
+        return 0
+    if args.action == "cancel":
+        n = reminders.cancel(db, rid)
+        print(f"reminder #{rid} cancelled ({n} messages not sent)")
+        return 0
+    rows = reminders.call_list(db, rid) if args.action == "calllist" else reminders.export_rows(db, rid)
+    if args.action == "calllist" and not args.csv:
+        for r in rows:
+            print(f"{r['name'] or '–'}\t{r['language']}\t{r['class'] or '–'}\t{r['phone'] or '–'}\t{r['why']}")
+        if not rows:
+            print("nobody on the call list for this reminder")
+        return 0
+    if args.json:
+        out.write(json.dumps(rows, ensure_ascii=False) + "\n")
+        return 0
+    columns = list(rows[0]) if rows else (["caregiver_id", "name", "language", "class", "phone", "why"]
+                                           if args.action == "calllist" else ["caregiver_id"])
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return 0
+
+
+def escalations_role(db, telegram_id: int, school_id: str):
+    from bot.escalations import role_at
+
+    return role_at(db, telegram_id, school_id)
+
+
 # ------------------------------------------------------------------------ main
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="schoolbrug", description="Schoolbrug: a Telegram assistant for parents of "
@@ -389,6 +490,17 @@ def build_parser() -> argparse.ArgumentParser:
     le.add_argument("--json", action="store_true", help="print one JSON object: kind, colour, dates, times, "
                     "amounts, deadline, bring, slip, text, reply")
     le.set_defaults(func=cmd_letter)
+    rm = sub.add_parser("remind", help="colour-coded reminders: create FILE.yml, list, show/status/cancel/export/"
+                                       "calllist ID, teach (a teacher's classes)")
+    rm.add_argument("action", choices=["create", "list", "show", "status", "cancel", "export", "calllist", "teach"])
+    rm.add_argument("target", nargs="?", help="create: the reminder file; show/status/...: the reminder's number")
+    rm.add_argument("--json", action="store_true", help="print JSON")
+    rm.add_argument("--csv", action="store_true", help="calllist: CSV (name, language, class, phone, why)")
+    rm.add_argument("--school", help="list/teach: the school id")
+    rm.add_argument("--lang", help="show: render as a parent with this language sees it")
+    rm.add_argument("--telegram-id", type=int, help="teach: the teacher's Telegram id")
+    rm.add_argument("--classes", help="teach: comma-separated class codes, e.g. L1A,L5A")
+    rm.set_defaults(func=cmd_remind)
 
     g = sub.add_parser("i18n", help="refresh the translation catalogues after changing interface text")
     g.set_defaults(func=cmd_i18n)

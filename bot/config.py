@@ -58,6 +58,7 @@ class Settings:
     send_rate: float = 30.0  # messages per second, bot-wide (Telegram's ~30/s)
     paid_broadcast: bool = False  # allow_paid_broadcast for urgent city-wide messages (0.1 Star each)
     paid_rate: float = 1000.0
+    quiet_hours: str = ""  # reminders: "20:00-07:00" (the default when empty) or "off"
     chat_interval: float = 1.05  # seconds between two messages in one private chat
     group_per_minute: int = 20
     useful_hours: float = 24.0  # how long a message is worth retrying before a person is told
@@ -104,6 +105,7 @@ class Settings:
             flag_minutes=_number("SCHOOLBRUG_FLAG_MINUTES", 240.0),
             send_rate=_number("SCHOOLBRUG_SEND_RATE", 30.0),
             paid_broadcast=_env("SCHOOLBRUG_PAID_BROADCAST").lower() in ("1", "true", "yes"),
+            quiet_hours=_env("SCHOOLBRUG_QUIET_HOURS"),
             chat_interval=_number("SCHOOLBRUG_CHAT_INTERVAL", 1.05),
             useful_hours=_number("SCHOOLBRUG_USEFUL_HOURS", 24.0),
             poll_timeout=int(_number("SCHOOLBRUG_POLL_TIMEOUT", 10)),

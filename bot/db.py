@@ -191,6 +191,36 @@ def m007_school_letters(db: Database) -> None:
         {"id": int, "school_id": str, "title": str, "text": str, "facts": str, "created_at": str,
          "created_by": str}, pk="id")
     db["school_letters"].create_index(["school_id"])
+def m010_reminders(db: Database) -> None:
+    """Colour-coded reminders from a school (bot/reminders.py): the reminder, one row per recipient with
+    their answer, its translations (one per language), a family's choice for white reminders, and the
+    classes a teacher may send to."""
+    db["reminders"].create(
+        {"id": int, "school_id": str, "colour": str, "title": str, "text": str, "template": str, "when_at": str,
+         "place": str, "bring": str, "cost": float, "childcare": int, "interpreter": int, "audience": str,
+         "send_at": str, "due_at": float, "rsvp": int, "deadline": str, "quiet_override": int, "paid": int,
+         "follow_up_hours": float, "status": str, "fingerprint": str, "created_by": str, "created_at": str,
+         "started_at": str, "deferred_reason": str, "status_chat_id": int, "status_message_id": int,
+         "status_text": str, "status_edited_at": float, "purge_after": str},
+        pk="id",
+    )
+    db["reminders"].create_index(["status", "due_at"])
+    db["reminders"].create_index(["fingerprint"])
+    db["reminder_recipients"].create(
+        {"reminder_id": int, "caregiver_id": int, "school_id": str, "class_code": str, "language": str,
+         "status": str, "due_at": float, "sent_at": str, "message_id": int, "seen_at": str, "rsvp": str,
+         "rsvp_note": str, "rsvp_at": str, "awaiting_note": str, "resent_at": str, "called_at": str,
+         "failed_reason": str},
+        pk=("reminder_id", "caregiver_id"),
+    )
+    db["reminder_recipients"].create_index(["caregiver_id"])
+    db["reminder_recipients"].create_index(["status", "due_at"])
+    db["reminder_texts"].create(
+        {"reminder_id": int, "language": str, "text": str, "machine": int, "created_at": str},
+        pk=("reminder_id", "language"),
+    )
+    db["reminder_prefs"].create({"caregiver_id": int, "white": str, "updated_at": str}, pk="caregiver_id")
+    db["staff"].add_column("classes", str)  # a teacher's class codes, JSON (schoolbrug remind teach)
 
 
 def open_db(path: Path | str) -> Database:

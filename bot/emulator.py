@@ -107,6 +107,7 @@ class BotApiEmulator:
         self._new_sent = asyncio.Event()
         self._chat_sends: dict[int, deque[float]] = defaultdict(deque)
         self._all_sends: deque[float] = deque()
+        self._paid_sends: deque[float] = deque()  # paid broadcasts (allow_paid_broadcast) have their own budget
         self._thread_ids = itertools.count(100)
         self._runner: web.AppRunner | None = None
         self.rejected: list[tuple[str, int]] = []
@@ -191,7 +192,8 @@ class BotApiEmulator:
             return web.json_response({"ok": False, "error_code": 404, "description": "Not Found: method not found"},
                                      status=404)
         if method in SEND_METHODS and self.enforce_limits:
-            wait = self._flood_wait(int(params.get("chat_id", 0)))
+            wait = self._flood_wait(int(params.get("chat_id", 0)),
+                                    paid=str(params.get("allow_paid_broadcast")).lower() == "true")
             if wait:
                 self.rejected.append((method, 429))
                 return self._too_many(wait)
@@ -217,8 +219,9 @@ class BotApiEmulator:
                 return fault
         return None
 
-    def _flood_wait(self, chat_id: int) -> int:
-        """Telegram's limits: 1/s per private chat, 20/min per group, 30/s overall."""
+    def _flood_wait(self, chat_id: int, paid: bool = False) -> int:
+        """Telegram's limits: 1/s per private chat, 20/min per group, 30/s overall (1,000/s for a paid
+        broadcast, `allow_paid_broadcast`, Bot API 7.11)."""
         now = time.monotonic()
         window, limit = (60.0, 20) if chat_id < 0 else (1.0, 1)
         sends = self._chat_sends[chat_id]
@@ -228,6 +231,14 @@ class BotApiEmulator:
             self._all_sends.popleft()
         if len(sends) >= limit:
             return max(1, int(window - (now - sends[0]) + 0.999))
+        if paid:
+            while self._paid_sends and now - self._paid_sends[0] >= 1.0:
+                self._paid_sends.popleft()
+            if len(self._paid_sends) >= 1000:
+                return 1
+            sends.append(now)
+            self._paid_sends.append(now)
+            return 0
         if len(self._all_sends) >= 30:
             return 1
         sends.append(now)

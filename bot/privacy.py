@@ -18,7 +18,8 @@ from bot.db import utcnow
 logger = logging.getLogger(__name__)
 
 # Tables that never hold a caregiver's words or ids (checked by the tests).
-NO_PERSONAL_DATA = {"schools", "classes", "staff", "consent_refusals", "_sqlite_migrations", "school_letters"}
+NO_PERSONAL_DATA = {"schools", "classes", "staff", "consent_refusals", "_sqlite_migrations", "school_letters",
+                    "reminders", "reminder_texts"}  # a school's own words; answers live in reminder_recipients
 
 
 def erase_caregiver(db: Database, telegram_id: int) -> dict[str, int]:
@@ -100,4 +101,7 @@ def purge_expired(db: Database, default_retention_days: int = 180, now: datetime
                                      [(now - timedelta(days=7)).isoformat(timespec="seconds")]).rowcount
         counts["call_list"] = db.execute("delete from call_list where resolved_at is not null and resolved_at < ?",
                                          [default_cutoff]).rowcount
+        from bot import reminders  # reminders past their retention, with every answer
+
+        counts["reminders"] = reminders.purge(db, now_iso)
     return counts

@@ -29,6 +29,7 @@ from bot import escalations, privacy, store
 from bot.i18n import tr
 from bot.send_queue import Dispatcher, Pacer
 from bot.telegram import buttons, handoff, letters, onboarding, parent, replies, staff
+from bot.telegram import reminders as reminders_tg
 from bot.telegram.intake import DurablePoller, Inbox, PerChatUpdateProcessor, WebhookReceiver
 from bot.telegram.sender import TelegramTransport
 from bot.telegram.services import Services, guess_language, reply
@@ -83,6 +84,18 @@ def add_handlers(app: Application) -> None:
             (r"^F:", parent.on_forget), (r"^T:", replies.on_topic_choice),
             (r"^D:", replies.on_dutch_version), (r"^P$", replies.on_person), (r"^LT:", letters.on_button)):
         app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    # ---- reminders (bot/telegram/reminders.py): taps, /reminders, staff /remind, /remindstatus, /calllist ----
+    app.add_handler(CommandHandler("reminders", reminders_tg.reminders_command, filters=new & private))
+    for name, callback in (("remind", reminders_tg.remind_command), ("remindstatus", reminders_tg.remindstatus_command),
+                           ("calllist", reminders_tg.calllist_command)):
+        app.add_handler(CommandHandler(name, callback, filters=new))
+    for pattern, callback in ((r"^RM:", reminders_tg.on_reminder_button), (r"^RP:", reminders_tg.on_white_mode),
+                              (r"^RMC:", reminders_tg.on_compose_button)):
+        app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    # before the assistant: the text after "yes, if…" and the steps of /remind
+    app.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND & private, reminders_tg.on_text_first),
+                    group=-1)
+    # ---- end of reminders ----
     app.add_handler(CallbackQueryHandler(buttons.unknown_button))
     # private chats: commands we do not know, text (new or edited), everything else
     app.add_handler(MessageHandler(new & filters.COMMAND & private, parent.on_unknown_command))
@@ -112,6 +125,7 @@ async def on_started(app: Application, on_fatal: Callable[[str], None] | None = 
     services.dispatcher.start()
     services.tasks = [asyncio.create_task(_follow_up_loop(services), name="escalation-follow-up"),
                       asyncio.create_task(_purge_loop(services), name="purge")]
+    reminders_tg.start_loops(services)  # due reminders from SQLite, sent through the send queue
     inbox = Inbox(app, services.db, on_done=lambda uid: services.message_counters.pop(uid, None))
     if settings.webhook_url:
         services.poller = WebhookReceiver(app, inbox, settings.webhook_url, settings.webhook_secret,
