@@ -191,6 +191,9 @@ def m007_school_letters(db: Database) -> None:
         {"id": int, "school_id": str, "title": str, "text": str, "facts": str, "created_at": str,
          "created_by": str}, pk="id")
     db["school_letters"].create_index(["school_id"])
+
+
+@migrations()
 def m010_reminders(db: Database) -> None:
     """Colour-coded reminders from a school (bot/reminders.py): the reminder, one row per recipient with
     their answer, its translations (one per language), a family's choice for white reminders, and the
