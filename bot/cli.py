@@ -246,6 +246,78 @@ def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------- votes
+def cmd_vote(args: argparse.Namespace, settings: Settings) -> int:
+    """Sticker votes (bot/votes.py): the CLI stores and reads; the running bot sends and closes on time."""
+    from bot import votes
+
+    db = _db(settings)
+    try:
+        if args.action == "create":
+            spec = votes.load_spec(args.target, db, tz=settings.tz)
+            vote_id = votes.create(db, spec, created_by="cli", source=str(args.target))
+            if args.json:
+                print(json.dumps({"id": vote_id}))
+            else:
+                print(f"vote {vote_id} created: the running bot sends it at "
+                      f"{votes.local_time(votes.get(db, vote_id)['opens_at'], settings.tz)} and closes it at "
+                      f"{votes.local_time(votes.get(db, vote_id)['closes_at'], settings.tz)}")
+            return 0
+        if args.action == "list":
+            rows = votes.list_votes(db, args.school)
+            if args.json:
+                print(json.dumps(rows, ensure_ascii=False))
+            for v in [] if args.json else rows:
+                print(f"{v['id']}\t{v['school_id']}\t{v['status']}\t{v['closes_at']}\t{v['question']}")
+            return 0
+        if not args.target or not str(args.target).isdigit():
+            print(f"schoolbrug vote {args.action}: give the vote's id", file=sys.stderr)
+            return 2
+        vote_id = int(args.target)
+        if args.action == "status":
+            info = votes.status(db, vote_id)
+            if args.json:
+                print(json.dumps(info, ensure_ascii=False))
+            else:
+                vote = votes.get(db, vote_id)
+                print(f"vote {vote_id} [{info['status']}] {info['question']}\n{info['participants']} of "
+                      f"{info['sent_to']} caregivers took part, {info['stickers_placed']} stickers")
+                print("\n".join(votes.result_lines(vote, info["tally"], "nl")))
+            return 0
+        if args.action == "close":
+            closing = votes.close(db, vote_id, tz=settings.tz)
+            vote = votes.get(db, vote_id)
+            if not vote["chart_sent_at"]:
+                votes.record_chart_sent(db, vote_id, votes.chart_png(vote))
+            print(json.dumps({"id": vote_id, "closed": True, "participants": closing.participants,
+                              "stickers_placed": closing.stickers_placed, "tally": closing.tally,
+                              "already_closed": closing.already}))
+            return 0
+        if args.action == "export":
+            info = votes.export(db, vote_id)
+            if args.format == "json":
+                print(json.dumps(info, ensure_ascii=False, indent=1))
+            elif args.format == "csv":
+                print("rank,id,sticker,label,stickers")
+                for n, r in enumerate(info["ranking"], 1):
+                    print(f"{n},{r['id']},{r['sticker']},\"{r['label'].replace(chr(34), chr(39))}\",{r['stickers']}")
+            else:
+                print(f"# {info['question']}\n\n{info['participants']} deelnemers, {info['stickers_placed']} stickers"
+                      "\n\n| # | keuze | stickers |\n|---|---|---|")
+                for n, r in enumerate(info["ranking"], 1):
+                    print(f"| {n} | {r['sticker']} {r['label']} | {r['stickers']} |")
+                for a in info["announcements"]:
+                    print(f"\n**Jullie zeiden, wij doen** ({a['created_at'][:10]}): {a['text']}")
+            if args.chart:
+                Path(args.chart).write_bytes(votes.chart_png(votes.get(db, vote_id), info["tally"]))
+            return 0
+    except votes.VoteError as err:
+        print(f"The vote was refused; nothing was changed.\n{err}" if args.action == "create" else str(err),
+              file=sys.stderr)
+        return 1
+    return 2
+
+
 # ------------------------------------------------------------------------ main
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="schoolbrug", description="Schoolbrug: a Telegram assistant for parents of "
@@ -320,6 +392,15 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--hours", help="working hours, e.g. 'mon-fri 08:30-16:30; wed 08:30-12:00'")
     st.add_argument("--active", choices=["yes", "no"])
     st.set_defaults(func=cmd_staff)
+
+    v = sub.add_parser("vote", help="sticker votes: create FILE.yml, list, status ID, close ID, export ID")
+    v.add_argument("action", choices=["create", "list", "status", "close", "export"])
+    v.add_argument("target", nargs="?", help="create: the vote file (YAML); status/close/export: the vote id")
+    v.add_argument("--json", action="store_true", help="machine-readable output")
+    v.add_argument("--school", help="list: only this school")
+    v.add_argument("--format", choices=["md", "csv", "json"], default="md", help="export: the format")
+    v.add_argument("--chart", help="export: also write the bar chart (PNG) here")
+    v.set_defaults(func=cmd_vote)
 
     g = sub.add_parser("i18n", help="refresh the translation catalogues after changing interface text")
     g.set_defaults(func=cmd_i18n)

@@ -18,7 +18,8 @@ from bot.db import utcnow
 logger = logging.getLogger(__name__)
 
 # Tables that never hold a caregiver's words or ids (checked by the tests).
-NO_PERSONAL_DATA = {"schools", "classes", "staff", "consent_refusals", "_sqlite_migrations"}
+NO_PERSONAL_DATA = {"schools", "classes", "staff", "consent_refusals", "_sqlite_migrations",
+                    "votes", "vote_announcements", "card_rounds"}  # votes: tallies and questions only
 
 
 def erase_caregiver(db: Database, telegram_id: int) -> dict[str, int]:
@@ -100,4 +101,6 @@ def purge_expired(db: Database, default_retention_days: int = 180, now: datetime
                                      [(now - timedelta(days=7)).isoformat(timespec="seconds")]).rowcount
         counts["call_list"] = db.execute("delete from call_list where resolved_at is not null and resolved_at < ?",
                                          [default_cutoff]).rowcount
+        from bot import votes  # ballots of long-closed votes, answers to conversation cards
+        counts["votes"] = votes.purge(db, default_cutoff)
     return counts

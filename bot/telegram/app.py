@@ -28,6 +28,7 @@ from bot import escalations, privacy, store
 from bot.i18n import tr
 from bot.send_queue import Dispatcher, Pacer
 from bot.telegram import buttons, handoff, onboarding, parent, replies, staff
+from bot.telegram import votes as vote_handlers  # issue 10: sticker votes
 from bot.telegram.intake import DurablePoller, Inbox, PerChatUpdateProcessor, WebhookReceiver
 from bot.telegram.sender import TelegramTransport
 from bot.telegram.services import Services, guess_language, reply
@@ -82,6 +83,15 @@ def add_handlers(app: Application) -> None:
             (r"^F:", parent.on_forget), (r"^T:", replies.on_topic_choice),
             (r"^D:", replies.on_dutch_version), (r"^P$", replies.on_person)):
         app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    # ---- sticker votes (issue 10): bot/telegram/votes.py ──► bot/votes.py
+    for name, callback in (("votes", vote_handlers.votes_command), ("votestatus", vote_handlers.votestatus_command),
+                           ("voteclose", vote_handlers.voteclose_command),
+                           ("voteresult", vote_handlers.voteresult_command)):
+        app.add_handler(CommandHandler(name, staff_only(callback), filters=new))
+    for pattern, callback in ((r"^V:", vote_handlers.on_place), (r"^VB:", vote_handlers.on_take_back),
+                              (r"^VN:", vote_handlers.on_dutch)):
+        app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    # ---- end of sticker votes
     app.add_handler(CallbackQueryHandler(buttons.unknown_button))
     # private chats: commands we do not know, text (new or edited), everything else
     app.add_handler(MessageHandler(new & filters.COMMAND & private, parent.on_unknown_command))
@@ -110,7 +120,8 @@ async def on_started(app: Application, on_fatal: Callable[[str], None] | None = 
                                      backoff_cap=settings.backoff_cap, backoff_base=settings.backoff_base)
     services.dispatcher.start()
     services.tasks = [asyncio.create_task(_follow_up_loop(services), name="escalation-follow-up"),
-                      asyncio.create_task(_purge_loop(services), name="purge")]
+                      asyncio.create_task(_purge_loop(services), name="purge"),
+                      asyncio.create_task(vote_handlers.vote_loop(services), name="votes")]  # issue 10
     inbox = Inbox(app, services.db, on_done=lambda uid: services.message_counters.pop(uid, None))
     if settings.webhook_url:
         services.poller = WebhookReceiver(app, inbox, settings.webhook_url, settings.webhook_secret,
