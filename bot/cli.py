@@ -318,6 +318,63 @@ def cmd_vote(args: argparse.Namespace, settings: Settings) -> int:
     return 2
 
 
+def cmd_cards(args: argparse.Namespace, settings: Settings) -> int:
+    """Conversation cards (bot/cards.py): start a round, read the themes, make the dot vote, the top 10."""
+    from datetime import datetime, timezone
+
+    import yaml
+
+    from bot import cards, votes
+
+    db = _db(settings)
+    try:
+        if args.action == "start":
+            if not args.school:
+                print("schoolbrug cards start --school ID [--classes L1A,L1B] [--every-hours 48]", file=sys.stderr)
+                return 2
+            audience = {"classes": args.classes.split(",")} if args.classes else "all"
+            starts = votes._when(args.starts, "--starts", settings.tz) if args.starts else None
+            round_id = cards.start_round(db, args.school, audience, starts, args.every_hours)
+            print(json.dumps({"round": round_id}) if args.json else
+                  f"round {round_id}: the running bot sends card 1 now (or at --starts), then one every "
+                  f"{args.every_hours:g} hours")
+            return 0
+        if args.round is None:
+            print(f"schoolbrug cards {args.action}: give the round's id", file=sys.stderr)
+            return 2
+        if args.action == "themes":
+            print(cards.themes_csv(db, args.round) if args.format == "csv" else cards.themes_markdown(db, args.round))
+            return 0
+        if args.action == "vote":
+            if not args.closes_at:
+                print("schoolbrug cards vote ROUND --closes-at 'YYYY-MM-DD HH:MM' [--stickers 3] [--draft FILE]",
+                      file=sys.stderr)
+                return 2
+            data = cards.vote_from_themes(db, args.round, votes._when(args.closes_at, "--closes-at", settings.tz),
+                                          args.stickers)
+            if args.draft:  # the council edits the labels, then: schoolbrug cards vote ROUND --from FILE
+                Path(args.draft).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+                print(f"draft written to {args.draft}")
+                return 0
+            if args.source:
+                data = yaml.safe_load(Path(args.source).read_text(encoding="utf-8"))
+            spec = votes.parse_spec(data, db, tz=settings.tz)
+            vote_id = votes.create(db, spec, created_by="cli", source=f"cards round {args.round}")
+            cards.link_vote(db, args.round, vote_id)
+            print(json.dumps({"id": vote_id}) if args.json else f"dot vote {vote_id} created for round {args.round}")
+            return 0
+        if args.action == "top10":
+            if args.send:
+                print(f"top 10 sent to {cards.send_top10(db, args.round)} parents")
+                return 0
+            print(cards.top10_csv(db, args.round) if args.format == "csv" else cards.top10_markdown(db, args.round))
+            return 0
+    except votes.VoteError as err:
+        print(str(err), file=sys.stderr)
+        return 1
+    return 2
+
+
 # ------------------------------------------------------------------------ main
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="schoolbrug", description="Schoolbrug: a Telegram assistant for parents of "
@@ -401,6 +458,22 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=["md", "csv", "json"], default="md", help="export: the format")
     v.add_argument("--chart", help="export: also write the bar chart (PNG) here")
     v.set_defaults(func=cmd_vote)
+
+    cd = sub.add_parser("cards", help="conversation cards: start, themes ROUND, vote ROUND, top10 ROUND")
+    cd.add_argument("action", choices=["start", "themes", "vote", "top10"])
+    cd.add_argument("round", nargs="?", type=int, help="the round's id (all but start)")
+    cd.add_argument("--school", help="start: the school id")
+    cd.add_argument("--classes", help="start: only these classes, comma-separated (default: the whole school)")
+    cd.add_argument("--every-hours", type=float, default=48.0, help="start: hours between the three cards")
+    cd.add_argument("--starts", help="start: when card 1 goes out (YYYY-MM-DD HH:MM; default now)")
+    cd.add_argument("--closes-at", help="vote: when the dot vote closes (YYYY-MM-DD HH:MM)")
+    cd.add_argument("--stickers", type=int, default=3, help="vote: stickers per caregiver")
+    cd.add_argument("--draft", help="vote: write the vote file here for the council to edit, create nothing")
+    cd.add_argument("--from", dest="source", help="vote: create the vote from this (edited) file")
+    cd.add_argument("--format", choices=["md", "csv"], default="md")
+    cd.add_argument("--send", action="store_true", help="top10: send the ranked top 10 to the parents")
+    cd.add_argument("--json", action="store_true")
+    cd.set_defaults(func=cmd_cards)
 
     g = sub.add_parser("i18n", help="refresh the translation catalogues after changing interface text")
     g.set_defaults(func=cmd_i18n)

@@ -103,4 +103,6 @@ def purge_expired(db: Database, default_retention_days: int = 180, now: datetime
                                          [default_cutoff]).rowcount
         from bot import votes  # ballots of long-closed votes, answers to conversation cards
         counts["votes"] = votes.purge(db, default_cutoff)
+        from bot import cards
+        counts["cards"] = cards.purge(db, default_cutoff)
     return counts

@@ -364,3 +364,67 @@ def test_the_command_line_contract(tmp_path, db):
     vote_file.write_text("school: de-regenboog\nquestion: Wat?\noptions: []\ncloses_at: 2020-01-01 10:00\n")
     refused = cli("create", str(vote_file), "--json")
     assert refused.returncode == 1 and "options:" in refused.stderr and "closes_at" in refused.stderr
+
+
+class ToDutch:
+    """A translation backend that marks Dutch translations."""
+
+    name = "fake-nl"
+
+    def translate(self, text: str, source: str, target: str, timeout: float) -> str:
+        return f"({source}→{target}) {text}"
+
+
+async def test_a_round_of_conversation_cards_ends_in_a_top_10_sent_back_to_the_parents(harness, monkeypatch):
+    from bot import cards
+
+    h = harness
+    monkeypatch.setattr(h.services.assistant, "translator", Translator(ToDutch(), h.db), raising=False)
+    parents = {"en": h.emu.user(7401, "Amy"), "ar": h.emu.user(7402, "Amal"), "tr": h.emu.user(7403, "Ayse")}
+    for lang, name in (("en", "English"), ("ar", "العربية"), ("tr", "Türkçe")):
+        await h.onboard(parents[lang], name)
+    answers_by_card = {
+        1: {"en": "The school lunch is too expensive for us", "ar": "أحتاج مترجما في اجتماع الأولياء",
+            "tr": "Okul yemeği çok pahalı"},
+        2: {"en": "An interpreter at every parent meeting", "ar": "وجبات مدرسية أرخص",
+            "tr": "Veli toplantısında tercüman olsun"},
+        3: {"en": "A cheaper school lunch", "ar": "مترجم في المدرسة", "tr": "Tercüman ve ucuz yemek"}}
+    round_id = cards.start_round(h.db, "de-regenboog", "all", every_hours=48)
+    for card in (1, 2, 3):
+        if card > 1:  # days go by: the next card is due
+            h.db.execute("update card_rounds set starts_at = ? where id = ?",
+                         [(datetime.now(timezone.utc) - timedelta(hours=48 * (card - 1) + 1)).isoformat(
+                             timespec="seconds"), round_id])
+        for lang, user in parents.items():
+            heading = tr(lang, "🗣️ Gesprekskaart {n} van 3", n=card)
+            await until(lambda: [s for s in h.emu.sent_to(user["id"], "sendMessage") if s.text.startswith(heading)])
+            got = await h.say(user, answers_by_card[card][lang])
+            assert got[-1].text == cards.thanks(lang), "the answer is kept, not answered by the assistant"
+    # with no card open, the assistant answers as usual
+    reply = (await h.say(parents["en"], "When does school end on Wednesday?"))[-1]
+    assert reply.text != cards.thanks("en")
+    assert h.db.execute("select count(*) from card_answers where round_id = ?", [round_id]).fetchone()[0] == 9
+    groups = cards.themes(h.db, round_id)
+    assert len(groups) >= 2
+    md = cards.themes_markdown(h.db, round_id)
+    assert "(ar→nl) أحتاج مترجما في اجتماع الأولياء" in md and "*ar:* أحتاج مترجما" in md, "Dutch with the original"
+    assert "Okul yemeği" in cards.themes_csv(h.db, round_id)
+    spec = votes.parse_spec(cards.vote_from_themes(h.db, round_id, datetime.now(timezone.utc) + timedelta(days=2),
+                                                   stickers=2), h.db)
+    vote_id = votes.create(h.db, spec)
+    cards.link_vote(h.db, round_id, vote_id)
+    for lang, user in parents.items():
+        message = await ballot(h, user["id"])
+        await tap(h, user, message, f"V:{vote_id}:{spec.options[0]['id']}:")
+    votes.close(h.db, vote_id)
+    top = cards.top10(h.db, round_id)
+    assert top[0]["id"] == spec.options[0]["id"] and top[0]["stickers"] == 3 and len(top) <= 10
+    assert f"| 1 | {spec.options[0]['sticker']}" in cards.top10_markdown(h.db, round_id)
+    assert cards.top10_csv(h.db, round_id).splitlines()[0] == "rank,id,sticker,label,stickers"
+    assert cards.send_top10(h.db, round_id) == 3
+    h.services.wake()
+    for lang, user in parents.items():
+        heading = tr(lang, "🏆 Jullie 10 punten voor de school:")
+        await until(lambda: [s for s in h.emu.sent_to(user["id"], "sendMessage") if s.text.startswith(heading)])
+    privacy.erase_caregiver(h.db, 7401)
+    assert h.db.execute("select count(*) from card_answers where caregiver_id = 7401").fetchone()[0] == 0

@@ -28,7 +28,7 @@ from bot import escalations, privacy, store
 from bot.i18n import tr
 from bot.send_queue import Dispatcher, Pacer
 from bot.telegram import buttons, handoff, onboarding, parent, replies, staff
-from bot.telegram import votes as vote_handlers  # issue 10: sticker votes
+from bot.telegram import cards as card_handlers, votes as vote_handlers  # issue 10: votes and cards
 from bot.telegram.intake import DurablePoller, Inbox, PerChatUpdateProcessor, WebhookReceiver
 from bot.telegram.sender import TelegramTransport
 from bot.telegram.services import Services, guess_language, reply
@@ -88,6 +88,10 @@ def add_handlers(app: Application) -> None:
                            ("voteclose", vote_handlers.voteclose_command),
                            ("voteresult", vote_handlers.voteresult_command)):
         app.add_handler(CommandHandler(name, staff_only(callback), filters=new))
+    app.add_handler(CommandHandler("cards", staff_only(card_handlers.cards_command), filters=new))
+    # a parent's next text after a conversation card is their answer (before the assistant sees it)
+    app.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND & private & card_handlers.CardOpen(app),
+                                   card_handlers.capture_answer))
     for pattern, callback in ((r"^V:", vote_handlers.on_place), (r"^VB:", vote_handlers.on_take_back),
                               (r"^VN:", vote_handlers.on_dutch)):
         app.add_handler(CallbackQueryHandler(callback, pattern=pattern))

@@ -15,7 +15,7 @@ import re
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import votes
+from bot import cards, votes
 from bot.languages import SOURCE_LANGUAGE
 from bot.send_queue import REPLY, Outgoing
 from bot.telegram.buttons import Answer, button, number
@@ -198,6 +198,8 @@ async def run_due(services: Services) -> None:
         services.wake()
     for vote_id in votes.charts_to_send(services.db):
         await send_chart(services, vote_id)
+    if cards.send_due(services.db):  # conversation cards share the clock
+        services.wake()
 
 
 async def vote_loop(services: Services) -> None:
