@@ -53,6 +53,16 @@ def serve() -> None:
 
     logging.basicConfig(level=logging.WARNING)
     runtime.ensure_model = lambda d: latest_model(d) or train(d, languages=("nl", "en", "fr", "ar", "tr"))
+    synchronous = os.environ.get("VOTE_BENCH_SYNCHRONOUS")
+    if synchronous:  # an experiment for the lead: SQLite's commit durability (open_db leaves it at FULL)
+        plain_open = runtime.open_db
+
+        def open_db(path):
+            db = plain_open(path)
+            db.execute(f"pragma synchronous = {synchronous}")
+            return db
+
+        runtime.open_db = open_db
     asyncio.run(runtime.serve(Settings.from_env(), interactive=False))
 
 
@@ -88,6 +98,8 @@ async def main() -> None:
     ap.add_argument("--parents", type=int, default=1000)
     ap.add_argument("--window", type=float, default=60.0, help="seconds in which all parents vote")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--synchronous", choices=["FULL", "NORMAL"],
+                    help="experiment: the bot's SQLite synchronous setting (default: as open_db leaves it, FULL)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     tmp = Path(tempfile.mkdtemp(prefix="schoolbrug-vote-bench-"))
@@ -101,14 +113,12 @@ async def main() -> None:
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": base, "SCHOOLBRUG_DB": str(db_path),
            "SCHOOLBRUG_SCHOOLS_DIR": str(tmp / "no-schools"),
            "SCHOOLBRUG_MODEL_DIR": os.environ.get("SCHOOLBRUG_TEST_MODEL_DIR", str(ROOT / "var" / "test-models"))}
+    if args.synchronous:
+        env["VOTE_BENCH_SYNCHRONOUS"] = args.synchronous
     bot = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve"], env=env, cwd=ROOT,
                            stdout=subprocess.DEVNULL, stderr=open(tmp / "bot.log", "w"))
     try:
         await emu.wait_call("getUpdates", 1, timeout=600)
-        spec = votes.VoteSpec("de-regenboog", "Waar besteden we het geld van het schoolfeest aan?", OPTIONS,
-                              stickers=3, stack=True, closes_at=datetime.now(timezone.utc) + timedelta(hours=1))
-        vote_id = votes.create(db, spec, created_by="bench")
-        t_created = time.monotonic()
         latencies: list[float] = []
         expected: Counter = Counter()
         outcomes: Counter = Counter()
@@ -125,6 +135,32 @@ async def main() -> None:
             return plain_answer(params)
 
         emu.api_answerCallbackQuery = answer_seen
+        # each parent waits on a queue of their own: scanning the emulator's list of everything sent, for a
+        # thousand parents at once, would make this driver (which also runs the emulator) the bottleneck
+        inboxes: dict[int, asyncio.Queue] = {uid: asyncio.Queue() for uid in ids}
+        plain_send, plain_edit = emu.api_sendMessage, emu.api_editMessageText
+
+        def sent_seen(params: dict):
+            message = plain_send(params)
+            box = inboxes.get(int(params["chat_id"]))
+            if box is not None:
+                box.put_nowait(("sendMessage", emu.sent[-1]))
+            return message
+
+        def edit_seen(params: dict):
+            message = plain_edit(params)
+            box = inboxes.get(int(params["chat_id"]))
+            if box is not None:
+                box.put_nowait(("editMessageText", emu.sent[-1]))
+            return message
+
+        emu.api_sendMessage, emu.api_editMessageText = sent_seen, edit_seen
+
+        async def next_of(uid: int, method: str, timeout: float = 300):
+            while True:
+                kind, sent = await asyncio.wait_for(inboxes[uid].get(), timeout)
+                if kind == method:
+                    return sent
 
         async def tap(user: dict, message, data_part: str) -> str:
             future = asyncio.get_running_loop().create_future()
@@ -136,10 +172,15 @@ async def main() -> None:
             return text
 
         async def next_edit(uid: int, after: int):
-            return (await emu.wait_sent(uid, 1, after=after, method="editMessageText", timeout=60))[-1]
+            return await next_of(uid, "editMessageText", 120)
+
+        spec = votes.VoteSpec("de-regenboog", "Waar besteden we het geld van het schoolfeest aan?", OPTIONS,
+                              stickers=3, stack=True, closes_at=datetime.now(timezone.utc) + timedelta(hours=1))
+        vote_id = votes.create(db, spec, created_by="bench")
+        t_created = time.monotonic()
 
         async def delivered(uid: int):
-            ballot = (await emu.wait_sent(uid, 1, timeout=300))[0]
+            ballot = await next_of(uid, "sendMessage")
             arrival.append(time.monotonic() - t_created)
             return ballot
 
@@ -154,7 +195,7 @@ async def main() -> None:
             message, mine = ballot, []
             for _ in range(rng.choice((1, 2, 3, 3))):
                 option = rng.choice(OPTIONS)
-                edits = len(emu.sent_to(uid, "editMessageText"))
+                edits = 0
                 if rng.random() < 0.1:  # a double tap: the second is on the same keyboard and counts once
                     emu.tap(user, message, f"V:{vote_id}:{option['id']}:")
                     outcomes["double taps"] += 1
@@ -165,7 +206,7 @@ async def main() -> None:
                 edit_latencies.append(time.monotonic() - t_tap)
                 await asyncio.sleep(rng.uniform(0.3, 1.5))
             if rng.random() < 0.2:  # a change of mind: take the last one back
-                edits = len(emu.sent_to(uid, "editMessageText"))
+                edits = 0
                 await tap(user, message, "VB:")
                 mine.pop()
                 message = await next_edit(uid, edits)
@@ -197,7 +238,9 @@ async def main() -> None:
         placements_left = db.execute("select count(*) from vote_placements where vote_id = ?", [vote_id]).fetchone()[0]
         lat = sorted(latencies)
         p95 = percentile(lat, 0.95)
-        print(f"parents                 {args.parents} (12 languages), dot vote: 3 stickers, stacking")
+        print(f"parents                 {args.parents} (12 languages), dot vote: 3 stickers, stacking; "
+              f"SQLite synchronous {args.synchronous or 'FULL (as open_db leaves it)'}; load average "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         print(f"ballots delivered       all {len(arrival)} within {max(arrival):.1f} s of creation "
               f"(Telegram's 30 msg/s; the vote loop looks every 2 s)")
         print(f"taps                    {len(lat)} answered ({outcomes['double taps']} double taps, "

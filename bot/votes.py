@@ -42,7 +42,7 @@ from bot import send_queue, store
 from bot.db import utcnow
 from bot.i18n import tr
 from bot.languages import SOURCE_LANGUAGE
-from bot.send_queue import BROADCAST, STAFF, Outgoing
+from bot.send_queue import BROADCAST, REPLY, STAFF, Outgoing
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 OPTION_ID = re.compile(r"^[a-z0-9_]{1,16}$")
@@ -416,9 +416,25 @@ def _bump(db: Database, vote_id: int, caregiver_id: int) -> int:
     return _ballot(db, vote_id, caregiver_id)["rev"]
 
 
+def ballot_edit(tap: Tap, caregiver_id: int, message_id: int, dedupe_key: str, dutch: bool = False,
+                tz: ZoneInfo = BRUSSELS) -> Outgoing:
+    """The edit that shows a parent their ballot as it is now (sent on the parent's fast lane)."""
+    text, buttons = ballot_view(tap.vote, tap.language, tap.placements, tap.rev, dutch=dutch, tz=tz)
+    return Outgoing(caregiver_id, text, buttons=buttons, method="editMessageText", message_id=message_id,
+                    lane=REPLY, kind="vote_private", caregiver_id=caregiver_id, dedupe_key=dedupe_key)
+
+
+def _show_change(db: Database, tap: Tap, caregiver_id: int, message_id: int | None, dedupe_key: str | None,
+                 tz: ZoneInfo) -> None:
+    if tap.changed and message_id is not None:
+        send_queue.enqueue(db, ballot_edit(tap, caregiver_id, message_id, dedupe_key or "", tz=tz))
+
+
 def place(db: Database, vote_id: int, caregiver_id: int, option_id: str, rev: int,
-          now: datetime | None = None) -> Tap:
-    """A caregiver taps an option: place a sticker (single choice: move it). One transaction."""
+          now: datetime | None = None, message_id: int | None = None, dedupe_key: str | None = None,
+          tz: ZoneInfo = BRUSSELS) -> Tap:
+    """A caregiver taps an option: place a sticker (single choice: move it). One transaction, which also
+    queues the edit of the tapped ballot (`message_id`) when something changed."""
     now = now or datetime.now(timezone.utc)
     with db.atomic():
         refused, vote, ballot = _context(db, vote_id, caregiver_id, now)
@@ -455,11 +471,13 @@ def place(db: Database, vote_id: int, caregiver_id: int, option_id: str, rev: in
         tap.rev = _bump(db, vote_id, caregiver_id)
         tap.placements = placements_of(db, vote_id, caregiver_id)
         tap.changed = True
+        _show_change(db, tap, caregiver_id, message_id, dedupe_key, tz)
         return tap
 
 
-def take_back(db: Database, vote_id: int, caregiver_id: int, rev: int, now: datetime | None = None) -> Tap:
-    """Take the last placed sticker back."""
+def take_back(db: Database, vote_id: int, caregiver_id: int, rev: int, now: datetime | None = None,
+              message_id: int | None = None, dedupe_key: str | None = None, tz: ZoneInfo = BRUSSELS) -> Tap:
+    """Take the last placed sticker back (and queue the edit of the tapped ballot, in the same transaction)."""
     now = now or datetime.now(timezone.utc)
     with db.atomic():
         refused, vote, ballot = _context(db, vote_id, caregiver_id, now)
@@ -479,6 +497,7 @@ def take_back(db: Database, vote_id: int, caregiver_id: int, rev: int, now: date
         tap.rev = _bump(db, vote_id, caregiver_id)
         tap.placements = placements_of(db, vote_id, caregiver_id)
         tap.changed = True
+        _show_change(db, tap, caregiver_id, message_id, dedupe_key, tz)
         return tap
 
 

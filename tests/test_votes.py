@@ -32,7 +32,7 @@ def make_vote(db, stickers=1, stack=False, anonymous=True, minutes=60, audience=
     return votes.create(db, spec, created_by="test")
 
 
-async def until(predicate, timeout=15.0, step=0.05):
+async def until(predicate, timeout=30.0, step=0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -259,7 +259,7 @@ async def test_closing_sends_the_chart_to_staff_and_each_parent_the_result_in_th
         "each label is translated once per vote and language"
     h.db.execute("update votes set closes_at = ? where id = ?",
                  [(datetime.now(timezone.utc) - timedelta(seconds=1)).isoformat(timespec="seconds"), vote_id])
-    chart = (await h.emu.wait_sent(TEACHER, 1, method="sendPhoto", timeout=20))[0]
+    chart = (await h.emu.wait_sent(TEACHER, 1, method="sendPhoto", timeout=40))[0]
     assert "2 ⚽" not in chart.text and "1. ⚽ Speelgoed voor de speelplaats – 2" in chart.text
     assert "3 deelnemers" in chart.text
     for lang, user in parents.items():
@@ -428,3 +428,25 @@ async def test_a_round_of_conversation_cards_ends_in_a_top_10_sent_back_to_the_p
         await until(lambda: [s for s in h.emu.sent_to(user["id"], "sendMessage") if s.text.startswith(heading)])
     privacy.erase_caregiver(h.db, 7401)
     assert h.db.execute("select count(*) from card_answers where caregiver_id = 7401").fetchone()[0] == 0
+
+
+async def test_staff_follow_and_close_a_vote_in_telegram_and_parents_cannot(harness):
+    h = harness
+    store.add_staff(h.db, TEACHER, "de-regenboog", "staff", "Juf An")
+    parent = h.emu.user(7501, "Amy")
+    await h.onboard(parent, "English")
+    vote_id = make_vote(h.db)
+    message = await ballot(h, 7501)
+    await tap(h, parent, message, "🌻")
+    teacher = h.emu.user(TEACHER, "An")
+    status = (await h.say(teacher, f"/votestatus {vote_id}"))[-1].text
+    assert "1 van 1 ouders" in status and "1. 🌻 Een moestuin – 1" in status
+    refused = (await h.say(parent, f"/voteclose {vote_id}"))[-1].text
+    assert refused == tr("en", "Sorry, dit commando is alleen voor medewerkers van de school. "
+                               "Heb je een vraag? Schrijf ze gewoon, of praat met een persoon.")
+    assert votes.get(h.db, vote_id)["status"] == "open"
+    closed = (await h.say(teacher, f"/voteclose {vote_id}"))[-1].text
+    assert "gesloten: 1 deelnemers" in closed
+    await h.emu.wait_sent(TEACHER, 1, method="sendPhoto")
+    await until(lambda: [s for s in h.emu.sent_to(7501, "sendMessage") if "🌻 Een moestuin" in s.text
+                         and "1." in s.text])

@@ -17,7 +17,6 @@ from telegram.ext import ContextTypes
 
 from bot import cards, votes
 from bot.languages import SOURCE_LANGUAGE
-from bot.send_queue import REPLY, Outgoing
 from bot.telegram.buttons import Answer, button, number
 from bot.telegram.services import Services, reply, services_of
 
@@ -31,16 +30,10 @@ def option(value: str) -> str:
     return value
 
 
-def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, tap: votes.Tap, dutch: bool = False) -> None:
-    """Edit the tapped ballot: what the parent placed, how many are left."""
-    services = services_of(context)
+def _where(update: Update) -> tuple[int, str]:
+    """The tapped ballot's message id, and a dedupe key: a replayed update cannot queue its edit twice."""
     query = update.callback_query
-    text, buttons = votes.ballot_view(tap.vote, tap.language, tap.placements, tap.rev, dutch=dutch,
-                                      tz=services.settings.tz)
-    chat_id = query.message.chat.id
-    services.post(Outgoing(chat_id, text, buttons=buttons, method="editMessageText",
-                           message_id=query.message.message_id, lane=REPLY, kind="vote_private",
-                           caregiver_id=chat_id, dedupe_key=f"vote:{tap.vote['id']}:tap:{update.update_id}"))
+    return query.message.message_id, f"vote:{query.data.split(':')[1]}:tap:{update.update_id}"
 
 
 def _answer(tap: votes.Tap, update: Update, context: ContextTypes.DEFAULT_TYPE) -> Answer:
@@ -55,27 +48,36 @@ def _answer(tap: votes.Tap, update: Update, context: ContextTypes.DEFAULT_TYPE) 
 async def on_place(update: Update, context: ContextTypes.DEFAULT_TYPE, vote_id: int, option_id: str,
                    rev: int) -> Answer:
     """A parent taps a sticker."""
-    tap = votes.place(services_of(context).db, vote_id, update.effective_user.id, option_id, rev)
+    services = services_of(context)
+    message_id, key = _where(update)
+    tap = votes.place(services.db, vote_id, update.effective_user.id, option_id, rev, message_id=message_id,
+                      dedupe_key=key, tz=services.settings.tz)
     if tap.changed:
-        _show(update, context, tap)
+        services.wake()
     return _answer(tap, update, context)
 
 
 @button(number, number)
 async def on_take_back(update: Update, context: ContextTypes.DEFAULT_TYPE, vote_id: int, rev: int) -> Answer:
     """A parent takes their last sticker back."""
-    tap = votes.take_back(services_of(context).db, vote_id, update.effective_user.id, rev)
+    services = services_of(context)
+    message_id, key = _where(update)
+    tap = votes.take_back(services.db, vote_id, update.effective_user.id, rev, message_id=message_id,
+                          dedupe_key=key, tz=services.settings.tz)
     if tap.changed:
-        _show(update, context, tap)
+        services.wake()
     return _answer(tap, update, context)
 
 
 @button(number, number)
 async def on_dutch(update: Update, context: ContextTypes.DEFAULT_TYPE, vote_id: int, rev: int) -> Answer:
     """Show the school's Dutch question and labels under the translation."""
-    tap = votes.view(services_of(context).db, vote_id, update.effective_user.id)
+    services = services_of(context)
+    tap = votes.view(services.db, vote_id, update.effective_user.id)
     if tap.outcome == "view":
-        _show(update, context, tap, dutch=True)
+        message_id, key = _where(update)
+        services.post(votes.ballot_edit(tap, update.effective_user.id, message_id, key, dutch=True,
+                                        tz=services.settings.tz))
         return Answer()
     return _answer(tap, update, context)
 
