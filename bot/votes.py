@@ -171,6 +171,45 @@ def parse_spec(data: Any, db: Database | None = None, now: datetime | None = Non
     return VoteSpec(school, question, clean, stickers, stack, audience, closes_at, opens_at, anonymous)
 
 
+def _slug(label: str, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:14] or "optie"
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base[:13]}{n}", n + 1
+    taken.add(slug)
+    return slug
+
+
+def parse_message(text: str, school: str) -> dict[str, Any]:
+    """A vote written in one Telegram message (`/newvote`): the question on the first line, then one
+    option a line (the emoji first), then `stickers 3`, `stapelen`, `klassen L1A L5A`,
+    `sluit 2027-03-12 18:00`, `open 2027-03-05 08:00`, `niet anoniem`. Checked like a vote file."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    data: dict[str, Any] = {"school": school, "question": lines[0] if lines else "", "options": []}
+    taken: set[str] = set()
+    for line in lines[1:]:
+        word, _, rest = line.partition(" ")
+        key = word.lower().rstrip(":")
+        if key in ("stickers", "sticker") and rest.strip().isdigit():
+            data["stickers"] = int(rest)
+        elif key in ("stapelen", "stack"):
+            data["stack"] = True
+        elif key in ("klassen", "klas", "classes"):
+            data["audience"] = {"classes": rest.replace(",", " ").split()}
+        elif key in ("sluit", "closes", "closes_at"):
+            data["closes_at"] = rest.strip()
+        elif key in ("open", "opens", "opens_at"):
+            data["opens_at"] = rest.strip()
+        elif line.lower() in ("niet anoniem", "not anonymous"):
+            data["anonymous"] = False
+        elif not word.isascii():
+            data["options"].append({"id": _slug(rest, taken), "sticker": word, "label": rest.strip()})
+        else:
+            raise VoteError(f"{line!r}: begin an option with its emoji (⚽ Speelgoed), or write stickers N, "
+                            "stapelen, klassen L1A L5A, sluit YYYY-MM-DD HH:MM")
+    return data
+
+
 def load_spec(path: Path | str, db: Database | None = None, tz: ZoneInfo = BRUSSELS) -> VoteSpec:
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))

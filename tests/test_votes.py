@@ -450,3 +450,21 @@ async def test_staff_follow_and_close_a_vote_in_telegram_and_parents_cannot(harn
     await h.emu.wait_sent(TEACHER, 1, method="sendPhoto")
     await until(lambda: [s for s in h.emu.sent_to(7501, "sendMessage") if "🌻 Een moestuin" in s.text
                          and "1." in s.text])
+
+
+async def test_staff_create_a_vote_in_one_telegram_message_and_parents_get_it(harness):
+    h = harness
+    store.add_staff(h.db, TEACHER, "de-regenboog", "staff", "Juf An")
+    parent = h.emu.user(7601, "Amy")
+    await h.onboard(parent, "English")
+    teacher = h.emu.user(TEACHER, "An")
+    help_text = (await h.say(teacher, "/newvote"))[-1].text
+    assert "één keuze per regel" in help_text
+    refused = (await h.say(teacher, "/newvote Wat kiezen we?\n⚽ Sport\nstickers 4\nsluit morgen"))[-1].text
+    assert "options:" in refused and "closes_at" in refused and votes.list_votes(h.db) == []
+    closes = (datetime.now() + timedelta(days=2)).strftime("%Y-%m-%d %H:%M")
+    created = (await h.say(teacher, f"/newvote Welk thema voor het oudercafé?\n🍲 Koken uit alle landen\n"
+                                    f"☕ Koffie en babbelen\nstickers 1\nsluit {closes}"))[-1].text
+    assert created.startswith("🗳️ Stemming #")
+    message = await ballot(h, 7601)
+    assert "Welk thema voor het oudercafé?" in message.text and message.button("☕")

@@ -84,7 +84,8 @@ def add_handlers(app: Application) -> None:
             (r"^D:", replies.on_dutch_version), (r"^P$", replies.on_person)):
         app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
     # ---- sticker votes (issue 10): bot/telegram/votes.py ──► bot/votes.py
-    for name, callback in (("votes", vote_handlers.votes_command), ("votestatus", vote_handlers.votestatus_command),
+    for name, callback in (("votes", vote_handlers.votes_command), ("newvote", vote_handlers.newvote_command),
+                           ("votestatus", vote_handlers.votestatus_command),
                            ("voteclose", vote_handlers.voteclose_command),
                            ("voteresult", vote_handlers.voteresult_command)):
         app.add_handler(CommandHandler(name, staff_only(callback), filters=new))

@@ -107,6 +107,41 @@ async def votes_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
                                                 "stemming.yml")
 
 
+NEWVOTE_HELP = ("Een stemming maken, in één bericht:\n"
+                "/newvote Waar besteden we het geld van het schoolfeest aan?\n"
+                "⚽ Speelgoed voor de speelplaats\n📚 Boeken voor de klasbib\n🚌 Een uitstap\n"
+                "stickers 3\nstapelen\nklassen L1A L5A\nsluit 2027-03-12 18:00\n\n"
+                "De eerste regel is de vraag (in het Nederlands), dan één keuze per regel met haar emoji. "
+                "stickers = per ouder (1 = één keuze); stapelen = meer stickers op één keuze; zonder klassen: "
+                "de hele school. Ook mogelijk: open 2027-03-05 08:00, niet anoniem.")
+
+
+async def newvote_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/newvote – create a vote from one message (question, one option a line, settings); checked like a file."""
+    services = services_of(context)
+    who = context.user_data["roles"]
+    body = re.sub(r"^/\S+[ \t]*", "", update.effective_message.text or "").strip()
+    if not body:
+        reply(update, context, NEWVOTE_HELP)
+        return
+    school_id = who.schools_with("staff", "brugfiguur", "admin")[0]
+    try:
+        spec = votes.parse_spec(votes.parse_message(body, school_id), services.db, tz=services.settings.tz)
+    except votes.VoteError as err:
+        reply(update, context, f"Deze stemming kan ik nog niet maken:\n{err}\n\n{NEWVOTE_HELP}"[:4000])
+        return
+    vote_id = votes.create(services.db, spec, created_by=str(update.effective_user.id), source="telegram")
+    vote = votes.get(services.db, vote_id)
+    tz = services.settings.tz
+    reply(update, context, "\n".join([
+        f"🗳️ Stemming #{vote_id} is klaar: {spec.question}",
+        *[f"{o['sticker']} {o['label']}" for o in spec.options],
+        f"{spec.stickers} sticker(s) per ouder{', stapelen mag' if spec.stack else ''}; "
+        f"{'hele school' if spec.audience == 'all' else 'klassen ' + ', '.join(spec.audience['classes'])}.",
+        f"Gaat naar de ouders om {votes.local_time(vote['opens_at'], tz)}, sluit om "
+        f"{votes.local_time(vote['closes_at'], tz)}. Volgen: /votestatus {vote_id} · nu sluiten: /voteclose {vote_id}"]))
+
+
 async def votestatus_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/votestatus ID – participation and tally so far."""
     vote_id = _vote_of_staff(update, context)
