@@ -75,18 +75,20 @@ def card_text(lang: str, card: int) -> str:
 
 
 def send_due(db: Database, now: datetime | None = None) -> int:
-    """Send every card whose time has come to everyone in its round's audience (once each)."""
+    """Send every card whose time has come to everyone in its round's audience at that moment (once each;
+    `cards_sent` remembers how far a round is, so the loop's look every few seconds costs one query)."""
     now = now or datetime.now(timezone.utc)
     sent = 0
-    for r in db.query("select id from card_rounds where status = 'running' and starts_at <= ?",
-                      [now.isoformat(timespec="seconds")]):
+    for r in list(db.query("select id from card_rounds where status = 'running' and cards_sent < 3 and "
+                           "starts_at <= ?", [now.isoformat(timespec="seconds")])):
         rnd = get_round(db, r["id"])
         start = datetime.fromisoformat(rnd["starts_at"])
-        people = votes.audience(db, {"school_id": rnd["school_id"], "audience": rnd["audience"]})
-        for card in (1, 2, 3):
+        for card in range(rnd["cards_sent"] + 1, 4):
             if start + timedelta(hours=rnd["every_hours"] * (card - 1)) > now:
                 break
+            people = votes.audience(db, {"school_id": rnd["school_id"], "audience": rnd["audience"]})
             with db.atomic():
+                db.execute("update card_rounds set cards_sent = ? where id = ?", [card, rnd["id"]])
                 messages = []
                 for person in people:
                     cid, lang = person["telegram_id"], person["language"] or SOURCE_LANGUAGE

@@ -235,6 +235,7 @@ end""",
 create table card_rounds (
     id integer primary key, school_id text not null references schools(id), audience_json text not null,
     starts_at text not null, every_hours real not null, status text not null default 'running',
+    cards_sent integer not null default 0,
     created_by text, created_at text, themes_json text, vote_id integer)""",
             """create table card_prompts (
     round_id integer not null references card_rounds(id), caregiver_id integer not null, card integer not null,
