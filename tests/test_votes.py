@@ -468,3 +468,18 @@ async def test_staff_create_a_vote_in_one_telegram_message_and_parents_get_it(ha
     assert created.startswith("🗳️ Stemming #")
     message = await ballot(h, 7601)
     assert "Welk thema voor het oudercafé?" in message.text and message.button("☕")
+
+
+def test_retention_purges_who_got_a_long_closed_vote_but_keeps_its_tally(db):
+    ids = add_parents(db, 3, first_id=620000)
+    vote_id = make_vote(db, anonymous=False)
+    votes.open_vote(db, vote_id)
+    votes.place(db, vote_id, ids[0], "books", 0)
+    votes.close(db, vote_id)
+    assert db.execute("select count(*) from vote_placements where vote_id = ?", [vote_id]).fetchone()[0] == 1, \
+        "a vote that is not anonymous keeps its stickers until the retention ends"
+    later = datetime.now(timezone.utc) + timedelta(days=181)
+    counts = privacy.purge_expired(db, 180, now=later)
+    assert counts["votes"] == 4  # three ballots and one sticker
+    assert db.execute("select count(*) from vote_ballots where vote_id = ?", [vote_id]).fetchone()[0] == 0
+    assert votes.status(db, vote_id)["tally"]["books"] == 1
