@@ -398,6 +398,133 @@ def escalations_role(db, telegram_id: int, school_id: str):
     from bot.escalations import role_at
 
     return role_at(db, telegram_id, school_id)
+# ---------------------------------------------------------------------- votes
+def cmd_vote(args: argparse.Namespace, settings: Settings) -> int:
+    """Sticker votes (bot/votes.py): the CLI stores and reads; the running bot sends and closes on time."""
+    from bot import votes
+
+    db = _db(settings)
+    try:
+        if args.action == "create":
+            spec = votes.load_spec(args.target, db, tz=settings.tz)
+            vote_id = votes.create(db, spec, created_by="cli", source=str(args.target))
+            if args.json:
+                print(json.dumps({"id": vote_id}))
+            else:
+                print(f"vote {vote_id} created: the running bot sends it at "
+                      f"{votes.local_time(votes.get(db, vote_id)['opens_at'], settings.tz)} and closes it at "
+                      f"{votes.local_time(votes.get(db, vote_id)['closes_at'], settings.tz)}")
+            return 0
+        if args.action == "list":
+            rows = votes.list_votes(db, args.school)
+            if args.json:
+                print(json.dumps(rows, ensure_ascii=False))
+            for v in [] if args.json else rows:
+                print(f"{v['id']}\t{v['school_id']}\t{v['status']}\t{v['closes_at']}\t{v['question']}")
+            return 0
+        if not args.target or not str(args.target).isdigit():
+            print(f"schoolbrug vote {args.action}: give the vote's id", file=sys.stderr)
+            return 2
+        vote_id = int(args.target)
+        if args.action == "status":
+            info = votes.status(db, vote_id)
+            if args.json:
+                print(json.dumps(info, ensure_ascii=False))
+            else:
+                vote = votes.get(db, vote_id)
+                print(f"vote {vote_id} [{info['status']}] {info['question']}\n{info['participants']} of "
+                      f"{info['sent_to']} caregivers took part, {info['stickers_placed']} stickers")
+                print("\n".join(votes.result_lines(vote, info["tally"], "nl")))
+            return 0
+        if args.action == "close":
+            closing = votes.close(db, vote_id, tz=settings.tz)
+            vote = votes.get(db, vote_id)
+            if not vote["chart_sent_at"]:
+                votes.record_chart_sent(db, vote_id, votes.chart_png(vote))
+            print(json.dumps({"id": vote_id, "closed": True, "participants": closing.participants,
+                              "stickers_placed": closing.stickers_placed, "tally": closing.tally,
+                              "already_closed": closing.already}))
+            return 0
+        if args.action == "export":
+            info = votes.export(db, vote_id)
+            if args.format == "json":
+                print(json.dumps(info, ensure_ascii=False, indent=1))
+            elif args.format == "csv":
+                print("rank,id,sticker,label,stickers")
+                for n, r in enumerate(info["ranking"], 1):
+                    print(f"{n},{r['id']},{r['sticker']},\"{r['label'].replace(chr(34), chr(39))}\",{r['stickers']}")
+            else:
+                print(f"# {info['question']}\n\n{info['participants']} deelnemers, {info['stickers_placed']} stickers"
+                      "\n\n| # | keuze | stickers |\n|---|---|---|")
+                for n, r in enumerate(info["ranking"], 1):
+                    print(f"| {n} | {r['sticker']} {r['label']} | {r['stickers']} |")
+                for a in info["announcements"]:
+                    print(f"\n**Jullie zeiden, wij doen** ({a['created_at'][:10]}): {a['text']}")
+            if args.chart:
+                Path(args.chart).write_bytes(votes.chart_png(votes.get(db, vote_id), info["tally"]))
+            return 0
+    except votes.VoteError as err:
+        print(f"The vote was refused; nothing was changed.\n{err}" if args.action == "create" else str(err),
+              file=sys.stderr)
+        return 1
+    return 2
+
+
+def cmd_cards(args: argparse.Namespace, settings: Settings) -> int:
+    """Conversation cards (bot/cards.py): start a round, read the themes, make the dot vote, the top 10."""
+    from datetime import datetime, timezone
+
+    import yaml
+
+    from bot import cards, votes
+
+    db = _db(settings)
+    try:
+        if args.action == "start":
+            if not args.school:
+                print("schoolbrug cards start --school ID [--classes L1A,L1B] [--every-hours 48]", file=sys.stderr)
+                return 2
+            audience = {"classes": args.classes.split(",")} if args.classes else "all"
+            starts = votes._when(args.starts, "--starts", settings.tz) if args.starts else None
+            round_id = cards.start_round(db, args.school, audience, starts, args.every_hours)
+            print(json.dumps({"round": round_id}) if args.json else
+                  f"round {round_id}: the running bot sends card 1 now (or at --starts), then one every "
+                  f"{args.every_hours:g} hours")
+            return 0
+        if args.round is None:
+            print(f"schoolbrug cards {args.action}: give the round's id", file=sys.stderr)
+            return 2
+        if args.action == "themes":
+            print(cards.themes_csv(db, args.round) if args.format == "csv" else cards.themes_markdown(db, args.round))
+            return 0
+        if args.action == "vote":
+            if not args.closes_at:
+                print("schoolbrug cards vote ROUND --closes-at 'YYYY-MM-DD HH:MM' [--stickers 3] [--draft FILE]",
+                      file=sys.stderr)
+                return 2
+            data = cards.vote_from_themes(db, args.round, votes._when(args.closes_at, "--closes-at", settings.tz),
+                                          args.stickers)
+            if args.draft:  # the council edits the labels, then: schoolbrug cards vote ROUND --from FILE
+                Path(args.draft).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+                print(f"draft written to {args.draft}")
+                return 0
+            if args.source:
+                data = yaml.safe_load(Path(args.source).read_text(encoding="utf-8"))
+            spec = votes.parse_spec(data, db, tz=settings.tz)
+            vote_id = votes.create(db, spec, created_by="cli", source=f"cards round {args.round}")
+            cards.link_vote(db, args.round, vote_id)
+            print(json.dumps({"id": vote_id}) if args.json else f"dot vote {vote_id} created for round {args.round}")
+            return 0
+        if args.action == "top10":
+            if args.send:
+                print(f"top 10 sent to {cards.send_top10(db, args.round)} parents")
+                return 0
+            print(cards.top10_csv(db, args.round) if args.format == "csv" else cards.top10_markdown(db, args.round))
+            return 0
+    except votes.VoteError as err:
+        print(str(err), file=sys.stderr)
+        return 1
+    return 2
 
 
 # ------------------------------------------------------------------------ main
@@ -501,6 +628,30 @@ def build_parser() -> argparse.ArgumentParser:
     rm.add_argument("--telegram-id", type=int, help="teach: the teacher's Telegram id")
     rm.add_argument("--classes", help="teach: comma-separated class codes, e.g. L1A,L5A")
     rm.set_defaults(func=cmd_remind)
+    v = sub.add_parser("vote", help="sticker votes: create FILE.yml, list, status ID, close ID, export ID")
+    v.add_argument("action", choices=["create", "list", "status", "close", "export"])
+    v.add_argument("target", nargs="?", help="create: the vote file (YAML); status/close/export: the vote id")
+    v.add_argument("--json", action="store_true", help="machine-readable output")
+    v.add_argument("--school", help="list: only this school")
+    v.add_argument("--format", choices=["md", "csv", "json"], default="md", help="export: the format")
+    v.add_argument("--chart", help="export: also write the bar chart (PNG) here")
+    v.set_defaults(func=cmd_vote)
+
+    cd = sub.add_parser("cards", help="conversation cards: start, themes ROUND, vote ROUND, top10 ROUND")
+    cd.add_argument("action", choices=["start", "themes", "vote", "top10"])
+    cd.add_argument("round", nargs="?", type=int, help="the round's id (all but start)")
+    cd.add_argument("--school", help="start: the school id")
+    cd.add_argument("--classes", help="start: only these classes, comma-separated (default: the whole school)")
+    cd.add_argument("--every-hours", type=float, default=48.0, help="start: hours between the three cards")
+    cd.add_argument("--starts", help="start: when card 1 goes out (YYYY-MM-DD HH:MM; default now)")
+    cd.add_argument("--closes-at", help="vote: when the dot vote closes (YYYY-MM-DD HH:MM)")
+    cd.add_argument("--stickers", type=int, default=3, help="vote: stickers per caregiver")
+    cd.add_argument("--draft", help="vote: write the vote file here for the council to edit, create nothing")
+    cd.add_argument("--from", dest="source", help="vote: create the vote from this (edited) file")
+    cd.add_argument("--format", choices=["md", "csv"], default="md")
+    cd.add_argument("--send", action="store_true", help="top10: send the ranked top 10 to the parents")
+    cd.add_argument("--json", action="store_true")
+    cd.set_defaults(func=cmd_cards)
 
     g = sub.add_parser("i18n", help="refresh the translation catalogues after changing interface text")
     g.set_defaults(func=cmd_i18n)

@@ -226,6 +226,72 @@ def m010_reminders(db: Database) -> None:
     db["staff"].add_column("classes", str)  # a teacher's class codes, JSON (schoolbrug remind teach)
 
 
+@migrations()
+def m020_votes(db: Database) -> None:
+    """Sticker votes (bot/votes.py). One set of stickers per caregiver and vote is a constraint of the
+    database: a sticker takes a numbered slot, (vote, caregiver, slot) is unique, and a trigger refuses a
+    slot beyond the vote's allowance, a second sticker on one option when stacking is off, and any
+    sticker on a vote that is not open. Conversation cards (seed 002) keep a parent's answer to a card."""
+    for statement in (
+            """create table votes (
+    id integer primary key, school_id text not null references schools(id), question text not null,
+    options_json text not null, stickers integer not null check (stickers between 1 and 30),
+    stack integer not null default 0, audience_json text not null, opens_at text not null,
+    closes_at text not null, anonymous integer not null default 1,
+    status text not null default 'scheduled' check (status in ('scheduled', 'open', 'closed')),
+    translations_json text not null default '{}', created_by text, created_at text, opened_at text,
+    closed_at text, participants integer, stickers_placed integer, tally_json text, chart_sent_at text,
+    source text)""",
+            """create index votes_status on votes(status, opens_at, closes_at)""",
+            """-- who got the vote (and the message it is in); took_part says nothing about what they chose
+create table vote_ballots (
+    vote_id integer not null references votes(id), caregiver_id integer not null, language text,
+    chat_id integer, message_id integer, rev integer not null default 0, took_part integer not null default 0,
+    primary key (vote_id, caregiver_id))""",
+            """create index vote_ballots_caregiver on vote_ballots(caregiver_id)""",
+            """create table vote_placements (
+    vote_id integer not null references votes(id), caregiver_id integer not null,
+    slot integer not null check (slot >= 1), option_id text not null, placed_at text,
+    primary key (vote_id, caregiver_id, slot))""",
+            """create index vote_placements_caregiver on vote_placements(caregiver_id)""",
+            """create trigger vote_placements_allowance before insert on vote_placements
+begin
+    select raise(abort, 'the vote is not open')
+     where (select status from votes where id = new.vote_id) is not 'open';
+    select raise(abort, 'no sticker left')
+     where new.slot > (select stickers from votes where id = new.vote_id);
+    select raise(abort, 'one sticker per option')
+     where (select stack from votes where id = new.vote_id) = 0
+       and exists (select 1 from vote_placements where vote_id = new.vote_id
+                   and caregiver_id = new.caregiver_id and option_id = new.option_id);
+end""",
+            """create trigger vote_placements_open before update on vote_placements
+begin
+    select raise(abort, 'the vote is not open')
+     where (select status from votes where id = new.vote_id) is not 'open';
+end""",
+            """create table vote_announcements (
+    id integer primary key, vote_id integer not null references votes(id), text text not null,
+    author integer, created_at text)""",
+            """-- conversation cards: a round, the cards sent to parents, and the parents' answers
+create table card_rounds (
+    id integer primary key, school_id text not null references schools(id), audience_json text not null,
+    starts_at text not null, every_hours real not null, status text not null default 'running',
+    cards_sent integer not null default 0,
+    created_by text, created_at text, themes_json text, vote_id integer)""",
+            """create table card_prompts (
+    round_id integer not null references card_rounds(id), caregiver_id integer not null, card integer not null,
+    language text, sent_at text, answered_at text, primary key (round_id, caregiver_id, card))""",
+            """create index card_prompts_caregiver on card_prompts(caregiver_id)""",
+            """create table card_answers (
+    id integer primary key, round_id integer not null references card_rounds(id), caregiver_id integer,
+    card integer not null, language text, text text not null, dutch text, theme text, created_at text)""",
+            """create index card_answers_round on card_answers(round_id, card)""",
+            """create index card_answers_caregiver on card_answers(caregiver_id)""",
+    ):
+        db.execute(statement)
+
+
 def open_db(path: Path | str) -> Database:
     """Open (creating if needed) the database in WAL mode and apply pending migrations."""
     path = Path(path)

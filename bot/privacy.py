@@ -19,7 +19,8 @@ logger = logging.getLogger(__name__)
 
 # Tables that never hold a caregiver's words or ids (checked by the tests).
 NO_PERSONAL_DATA = {"schools", "classes", "staff", "consent_refusals", "_sqlite_migrations", "school_letters",
-                    "reminders", "reminder_texts"}  # a school's own words; answers live in reminder_recipients
+                    "reminders", "reminder_texts",  # a school's own words; answers live in reminder_recipients
+                    "votes", "vote_announcements", "card_rounds"}  # votes: tallies and questions only
 
 
 def erase_caregiver(db: Database, telegram_id: int) -> dict[str, int]:
@@ -104,4 +105,8 @@ def purge_expired(db: Database, default_retention_days: int = 180, now: datetime
         from bot import reminders  # reminders past their retention, with every answer
 
         counts["reminders"] = reminders.purge(db, now_iso)
+        from bot import votes  # ballots of long-closed votes, answers to conversation cards
+        counts["votes"] = votes.purge(db, default_cutoff)
+        from bot import cards
+        counts["cards"] = cards.purge(db, default_cutoff)
     return counts

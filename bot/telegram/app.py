@@ -29,6 +29,7 @@ from bot import escalations, privacy, store
 from bot.i18n import tr
 from bot.send_queue import Dispatcher, Pacer
 from bot.telegram import buttons, handoff, letters, onboarding, parent, replies, staff
+from bot.telegram import cards as card_handlers, votes as vote_handlers  # issue 10: votes and cards
 from bot.telegram import reminders as reminders_tg
 from bot.telegram.intake import DurablePoller, Inbox, PerChatUpdateProcessor, WebhookReceiver
 from bot.telegram.sender import TelegramTransport
@@ -96,6 +97,20 @@ def add_handlers(app: Application) -> None:
     app.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND & private, reminders_tg.on_text_first),
                     group=-1)
     # ---- end of reminders ----
+    # ---- sticker votes (issue 10): bot/telegram/votes.py ──► bot/votes.py
+    for name, callback in (("votes", vote_handlers.votes_command), ("newvote", vote_handlers.newvote_command),
+                           ("votestatus", vote_handlers.votestatus_command),
+                           ("voteclose", vote_handlers.voteclose_command),
+                           ("voteresult", vote_handlers.voteresult_command)):
+        app.add_handler(CommandHandler(name, staff_only(callback), filters=new))
+    app.add_handler(CommandHandler("cards", staff_only(card_handlers.cards_command), filters=new))
+    # a parent's next text after a conversation card is their answer (before the assistant sees it)
+    app.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND & private & card_handlers.CardOpen(app),
+                                   card_handlers.capture_answer))
+    for pattern, callback in ((r"^V:", vote_handlers.on_place), (r"^VB:", vote_handlers.on_take_back),
+                              (r"^VN:", vote_handlers.on_dutch)):
+        app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    # ---- end of sticker votes
     app.add_handler(CallbackQueryHandler(buttons.unknown_button))
     # private chats: commands we do not know, text (new or edited), everything else
     app.add_handler(MessageHandler(new & filters.COMMAND & private, parent.on_unknown_command))
@@ -124,7 +139,8 @@ async def on_started(app: Application, on_fatal: Callable[[str], None] | None = 
                                      backoff_cap=settings.backoff_cap, backoff_base=settings.backoff_base)
     services.dispatcher.start()
     services.tasks = [asyncio.create_task(_follow_up_loop(services), name="escalation-follow-up"),
-                      asyncio.create_task(_purge_loop(services), name="purge")]
+                      asyncio.create_task(_purge_loop(services), name="purge"),
+                      asyncio.create_task(vote_handlers.vote_loop(services), name="votes")]  # issue 10
     reminders_tg.start_loops(services)  # due reminders from SQLite, sent through the send queue
     inbox = Inbox(app, services.db, on_done=lambda uid: services.message_counters.pop(uid, None))
     if settings.webhook_url:
