@@ -136,6 +136,7 @@ class Assistant:
         self.safety = safety or default_safety_check()
         self.urgent = default_urgent_check()
         self.vocabulary = known_words()
+        self.vocabulary_stems = frozenset(w[:5] for w in self.vocabulary if len(w) >= 5)
         # the last confidently detected language per conversation (sender), for short follow-ups
         self._languages: OrderedDict[str, str] = OrderedDict()
         self._languages_lock = threading.Lock()
@@ -215,7 +216,11 @@ class Assistant:
 
     def evidence(self, text: str) -> Evidence:
         content_words = [w for w in words(text) if len(w) >= 3 and not w.isdigit()]
-        return Evidence(len(content_words), sum(w in self.vocabulary for w in content_words))
+        return Evidence(len(content_words), sum(self._known(w) for w in content_words))
+
+    def _known(self, word: str) -> bool:
+        """Seen in training, or sharing its first five letters with a word that was (a spelling, an ending)."""
+        return word in self.vocabulary or (len(word) >= 5 and word[:5] in self.vocabulary_stems)
 
     def understand(self, text: str) -> Understanding:
         """Classify the whole message and, when it has several sentences, each sentence; read the safety signals."""
