@@ -264,8 +264,10 @@ class Assistant:
         weak_urgent = (URGENT in safety or (u.urgent_vote >= URGENT_VOTE_HANDOFF and bool(meaning.cues))) \
             and not meaning.framed
         safety = [t for t in safety if t != URGENT]
-        rest = sum(p for t, p in ranking if t != URGENT) or 1.0
-        ranking = [(t, p / rest) for t, p in ranking if t != URGENT]
+        # Not renormalised: when the classifier leaned on "urgent" without urgent meaning, what is left is
+        # uncertain, and should look uncertain (did-you-mean), not inflate a neighbour into a hand-off.
+        rest = max(1.0 - dict(ranking).get(URGENT, 0.0), 1e-6)
+        ranking = [(t, p) for t, p in ranking if t != URGENT]
         probs = dict(ranking)
         for topic, p, _ in u.sentence_topics:
             if kind_of(topic) == "sensitive" and p >= SENTENCE_SENSITIVE and topic not in safety:
@@ -274,10 +276,13 @@ class Assistant:
             sensitive = [(t, p) for t, p in ranking if kind_of(t) == "sensitive"]
             safety.append(sensitive[0][0] if sensitive else SENSITIVE_DEFAULT)
         top, conf = ranking[0] if ranking else ("fallback", 0.0)
-        if kind_of(top) in HANDOFF_KINDS and conf >= SENSITIVE_THRESHOLD and u.evidence.known:
-            return top, top, [], conf  # sensitive stays high-recall: the evidence rule does not hold it back
+        if kind_of(top) in HANDOFF_KINDS and conf / rest >= SENSITIVE_THRESHOLD and u.evidence.known:
+            # Sensitive stays high-recall: neither the evidence rule nor a rejected urgent vote holds it back
+            # (among the non-urgent topics, this one is likely enough to hand off).
+            return top, top, [], conf
         conf *= u.evidence.factor()
-        intent, topic, options = self._choose(top, conf, ranking, safety)
+        # the choices offered are ranked among the non-urgent topics
+        intent, topic, options = self._choose(top, conf, [(t, p / rest) for t, p in ranking], safety)
         reported = conf if topic == top else probs.get(topic, conf)
         return intent, topic, options, reported
 

@@ -6,13 +6,14 @@ lexicon (`urgent_cues` in nlu_data/safety.yml) names groups of words (a child,
 an adult, missing, touching, violence, an injury, a weapon, a threat, ...) and
 a sentence is urgent only when it carries one of these combinations:
 
-    suicide talk / self-harm   self_harm
+    suicide talk / self-harm   self_harm; or self_ref + kill ("zichzelf wil doden")
     sexual abuse               sexual; or (touch | nude) + adult
     acute danger to life       acute (unconscious, swallowed pills, forced marriage, domestic violence)
-    violence with injury       violence + injury; adult + violence + child;
+    violence with injury       violence + injury; adult + violence (in one clause, the adult hitting) + child;
                                weapon + (violence | threat); threat + kill
     a missing child            missing_person; or missing + child in one clause
-                               and (a time cue | an alarm | the clause ends on it)
+                               and (a time cue | an alarm | the clause ends on it);
+                               or gone ("weg") + child + a time cue in one clause
     an abduction attempt       lure + stranger; follow + (adult | stranger)
     abuse of a child           abuse
     a child in acute danger    danger + child
@@ -42,6 +43,9 @@ _TR_LETTERS = re.compile("[ığşİĞŞ]")
 MEANING_CUES = frozenset({"self_harm", "sexual", "touch", "violence", "injury", "threat", "weapon", "kill",
                           "missing_person", "missing", "lure", "abuse", "follow", "danger", "stranger", "nude", "acute"})
 _APOSTROPHES = re.compile(r"['’ʼ`]")
+# "that" after a verb of saying: "my son said that his stepfather hits him" (the adult after it is the subject)
+_THAT = frozenset({"that", "dat", "que", "qu", "что", "що", "ze", "ca", "че", "ki", "in", "inuu", "inay", "ان", "انه",
+                   "انها"})
 
 
 def _split_elision(text: str) -> str:
@@ -89,12 +93,14 @@ class UrgentCheck:
                     groups -= {"touch", "nude"}  # a medical check undresses and touches; abuse needs its own words
                 if groups & {"belongings", "worry"}:
                     groups.discard("missing")  # a jacket that went missing; a fear that a child might get lost
-                if {"adult", "violence"} <= groups and not self._adult_hits(clause):
-                    groups.discard("adult")
+                if {"adult", "violence"} <= groups and self._adult_hits(clause):
+                    groups.add("adult_hits")  # the adult is the one who hits, in this clause
                 if "missing" in groups and "child" in groups:
                     tail = " ".join(words(_split_elision(clause))[-1:])
                     missing_clause = True if "missing" in self.matcher.match(tail) else missing_clause
                     missing_clause = missing_clause or "time" in groups or alarm_anywhere
+                if {"gone", "child", "time"} <= groups:
+                    missing_clause = True  # "she is gone since this afternoon"
                 kept |= groups
             result.cues |= kept & MEANING_CUES
             kind = self._kind(kept, missing_clause)
@@ -116,24 +122,28 @@ class UrgentCheck:
     def _adult_hits(self, clause: str) -> bool:
         """Is the adult the one who hits? Before the verb, just after it (verb first), or after "by"."""
         spans = self.matcher.spans(_split_elision(clause))
+        tokens = words(_split_elision(clause))
         verbs = [(s, e) for label, s, e in spans if label == "violence"]
         agents = {e for label, s, e in spans if label == "agent"}
+        reports = {s for label, s, e in spans if label == "says"}
+        reported = {e for label, s, e in spans if label == "says"}
         for label, start, end in spans:
-            if label != "adult":
-                continue
+            told = start in reported or (start - 1 in reported and tokens[start - 1] not in _THAT)
+            if label != "adult" or end in reports or end + 1 in reports or told:
+                continue  # "the teacher says he hits other kids": the adult tells, she does not hit
             if start in agents or any(start < vs or 0 <= start - ve <= 1 for vs, ve in verbs):
                 return True
         return False
 
     @staticmethod
     def _kind(g: set[str], missing_clause: bool) -> str | None:
-        if "self_harm" in g:
+        if "self_harm" in g or {"self_ref", "kill"} <= g:
             return "suicide"
         if "acute" in g:
             return "acute"
         if "sexual" in g or "abuse" in g or ("adult" in g and g & {"touch", "nude"}):
             return "abuse"
-        if ({"violence", "injury"} <= g or {"adult", "violence", "child"} <= g
+        if ({"violence", "injury"} <= g or {"adult_hits", "child"} <= g
                 or ("weapon" in g and g & {"violence", "threat"}) or {"threat", "kill"} <= g):
             return "violence"
         if "missing_person" in g or missing_clause:
