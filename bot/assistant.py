@@ -62,7 +62,7 @@ URGENT = "child_safety_emergency"
 URGENT_VOTE_WITH_CUES = 0.90  # the classifier's urgent vote counts from here when the message has urgent cues
 URGENT_VOTE_ALONE = 0.985  # ... and from here without cues (never when framed as hypothesis/information)
 URGENT_VOTE_HANDOFF = 0.50  # an urgent vote that is not enough for the numbers still reaches a person
-SENTENCE_SENSITIVE = 0.85  # a sentence whose top topic is sensitive from this probability hands off
+SENTENCE_SENSITIVE = 0.90  # a sentence whose top topic is sensitive from this probability hands off
 SENTENCE_ALSO = 0.60  # a sentence's own topic is offered as a second choice from this probability
 MAX_SENTENCES = 10
 QUESTION_WEIGHT = 3.0  # in a long message the question carries the ask; the story around it weighs less
@@ -276,6 +276,12 @@ class Assistant:
             sensitive = [(t, p) for t, p in ranking if kind_of(t) == "sensitive"]
             safety.append(sensitive[0][0] if sensitive else SENSITIVE_DEFAULT)
         top, conf = ranking[0] if ranking else ("fallback", 0.0)
+        named = [t for t in safety if kind_of(t) == "sensitive"]
+        if kind_of(top) == "sensitive" and named and top not in named:
+            # two sensitive readings: the concern the parent names in words ("they take his sandwiches")
+            # is more specific than the classifier's diffuse vote ("he comes home quiet")
+            top = max(named, key=lambda t: probs.get(t, 0.0))
+            conf = max(conf, probs.get(top, 0.0))
         if kind_of(top) in HANDOFF_KINDS and conf / rest >= SENSITIVE_THRESHOLD and u.evidence.known:
             # Sensitive stays high-recall: neither the evidence rule nor a rejected urgent vote holds it back
             # (among the non-urgent topics, this one is likely enough to hand off).
