@@ -78,7 +78,8 @@ def line(label: str, r: dict) -> str:
     return (f"  {label:10s} n={r['messages']:4d}  top-1 {pct(r['top1'])}  offered {pct(r['answered_or_offered'])}  "
             f"direct-P {pct(r['direct_precision'])}  hand-off R {pct(r['handoff_recall'])} P {pct(r['handoff_precision'])}  "
             f"urgent R {pct(r['urgent_recall'])} P {pct(r['urgent_precision'])}  "
-            f"calib(>=0.9) {pct(r['calibration'])} of {r['confident_answers']}  lang {pct(r['language_accuracy'])}")
+            f"calib(>=0.9) {pct(r['calibration'])} of {r['confident_answers']}  "
+            f"(0.7-0.9) {pct(r['calibration_07'])} of {r['fairly_confident_answers']}  lang {pct(r['language_accuracy'])}")
 
 
 def main() -> None:

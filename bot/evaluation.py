@@ -24,6 +24,7 @@ class _Tally:
     def __init__(self) -> None:
         self.n = self.top1 = self.offered = self.direct = self.direct_right = self.lang_right = 0
         self.tp = self.fp = self.fn = self.utp = self.ufp = self.ufn = self.conf_hi = self.conf_hi_right = 0
+        self.conf_mid = self.conf_mid_right = 0
 
     def add(self, row: dict[str, Any], decision: Any) -> bool:
         gold = set(row["topics"])
@@ -47,6 +48,9 @@ class _Tally:
         if decision.confidence >= 0.9 and not decision.options:
             self.conf_hi += 1
             self.conf_hi_right += right
+        if 0.7 <= decision.confidence < 0.9 and not decision.options:
+            self.conf_mid += 1
+            self.conf_mid_right += right
         return right
 
     def report(self) -> dict[str, Any]:
@@ -64,6 +68,8 @@ class _Tally:
             "urgent_counts": {"tp": self.utp, "fp": self.ufp, "fn": self.ufn},
             "calibration": _ratio(self.conf_hi_right, self.conf_hi),
             "confident_answers": self.conf_hi,
+            "calibration_07": _ratio(self.conf_mid_right, self.conf_mid),  # share right among 0.7 <= confidence < 0.9
+            "fairly_confident_answers": self.conf_mid,
             "language_accuracy": self.lang_right / n,
         }
 
