@@ -123,6 +123,10 @@ def evaluate(assistant: Any, rows: list[dict[str, Any]], use_lang_hint: bool = T
     return out
 
 
+def _fmt(v: float | None) -> str:
+    return "-" if v is None else f"{v:.1%}"
+
+
 def format_report(r: dict[str, Any]) -> str:
     lines = [
         f"messages                 {r['messages']}",
@@ -132,6 +136,10 @@ def format_report(r: dict[str, Any]) -> str:
         f"hand-off precision       {r['handoff_precision']:.1%}",
         f"hand-off recall          {r['handoff_recall']:.1%}",
         f"language identification  {r['language_accuracy']:.1%}",
+        f"urgent answers           recall {_fmt(r['urgent_recall'])}, precision {_fmt(r['urgent_precision'])}",
+        f"calibration              {_fmt(r['calibration'])} right of {r['confident_answers']} answers with confidence >= 0.9",
+        f"long messages (>{LONG})    {r['long']['messages']}: top-1 {_fmt(r['long']['top1'] if r['long']['messages'] else None)}, "
+        f"hand-off recall {_fmt(r['long']['handoff_recall'] if r['long']['messages'] else None)}",
         f"speed                    {r['messages_per_second']:.0f} messages/s",
         "per language: " + "  ".join(f"{k} {v:.0%}" for k, v in r["per_language"].items()),
         "confusions (expected → got):",
