@@ -7,9 +7,21 @@ For each seed: writes a copy of config.yml with that random_state, trains a mode
 own evaluation (bot/evaluation.py) on
   - bench/data/heldout_like.jsonl         messages phrased like the training data
   - bench/data/heldout_other_words.jsonl  the same things said with other words
+  - bench/data/heldout_long.jsonl         long, messy messages (> 150 characters), 12 languages
+  - bench/data/heldout_urgent.jsonl       urgent stories and one-liners, and ordinary questions that
+                                          share words with them (hard negatives), 12 languages
   - shared/spec/eval-sample.jsonl         the published sample
 without language hints (so language identification is measured too). Also prints
 plain langdetect's language accuracy on the same messages as a baseline.
+
+Per tier-1 language and for long messages (> 150 characters) separately it prints
+top-1, right answered-or-offered, direct-answer precision, hand-off recall and
+precision, urgent-answer recall and precision and calibration (share right among
+direct answers with confidence >= 0.9); and the language of short follow-ups
+("ok", "CLB ?", an emoji, a name, gibberish) sent after each long message in the
+same conversation.
+
+    .venv/bin/python bench/nlu_quality.py --model models/schoolbrug-<fp>.tar.gz   # one trained model, no training
 """
 from __future__ import annotations
 
@@ -31,6 +43,8 @@ from bot.training import train  # noqa: E402
 SETS = {
     "like": ROOT / "bench" / "data" / "heldout_like.jsonl",
     "other words": ROOT / "bench" / "data" / "heldout_other_words.jsonl",
+    "long": ROOT / "bench" / "data" / "heldout_long.jsonl",
+    "urgent": ROOT / "bench" / "data" / "heldout_urgent.jsonl",
     "sample": ROOT.parent / "shared" / "spec" / "eval-sample.jsonl",
 }
 FIGURES = [("top1", "top-1", 0.90), ("answered_or_offered", "right answered/offered", None),
@@ -56,14 +70,31 @@ def langdetect_baseline(all_rows: list[dict]) -> float:
     return right / len(all_rows)
 
 
+def pct(v: float | None) -> str:
+    return "  -  " if v is None else f"{v:5.1%}"
+
+
+def line(label: str, r: dict) -> str:
+    return (f"  {label:10s} n={r['messages']:4d}  top-1 {pct(r['top1'])}  offered {pct(r['answered_or_offered'])}  "
+            f"direct-P {pct(r['direct_precision'])}  hand-off R {pct(r['handoff_recall'])} P {pct(r['handoff_precision'])}  "
+            f"urgent R {pct(r['urgent_recall'])} P {pct(r['urgent_precision'])}  "
+            f"calib(>=0.9) {pct(r['calibration'])} of {r['confident_answers']}  "
+            f"(0.7-0.9) {pct(r['calibration_07'])} of {r['fairly_confident_answers']}  lang {pct(r['language_accuracy'])}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", default="42,43,44")
+    ap.add_argument("--model", help="score this trained model instead of training one per seed")
+    ap.add_argument("--sets", help="comma-separated subset of: " + ", ".join(SETS))
+    ap.add_argument("--errors", action="store_true", help="list the wrong decisions")
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
-    data = {name: rows(path) for name, path in SETS.items() if path.exists()}
+    wanted = args.sets.split(",") if args.sets else list(SETS)
+    data = {name: rows(path) for name, path in SETS.items() if path.exists() and name in wanted}
     results: dict[str, list[dict]] = {name: [] for name in data}
-    for seed in seeds:
+    models = [("model", Path(args.model))] if args.model else []
+    for seed in ([] if args.model else seeds):
         config = yaml.safe_load((ROOT / "config.yml").read_text())
         for comp in config["pipeline"]:
             if comp["name"].endswith("LogisticRegressionClassifier"):
@@ -71,15 +102,19 @@ def main() -> None:
         cfg = ROOT / "var" / f"config-seed{seed}.yml"
         cfg.parent.mkdir(parents=True, exist_ok=True)
         cfg.write_text(yaml.safe_dump(config, sort_keys=False))
-        model = train(ROOT / "var" / "bench-models" / f"seed{seed}", config=cfg)
+        models.append((f"seed {seed}", train(ROOT / "var" / "bench-models" / f"seed{seed}", config=cfg)))
+    for label, model in models:
         assistant = Assistant.from_model(model)
         for name, rs in data.items():
-            report = evaluate(assistant, rs, use_lang_hint=False)
+            report = evaluate(assistant, rs, use_lang_hint=False, follow_ups=name == "long")
             results[name].append(report)
-            print(f"seed {seed} {name:12s} top-1 {report['top1']:.1%}  offered {report['answered_or_offered']:.1%}  "
+            print(f"{label} {name:12s} top-1 {report['top1']:.1%}  offered {report['answered_or_offered']:.1%}  "
                   f"direct {report['direct_precision']:.1%}  hand-off R {report['handoff_recall']:.1%} "
                   f"P {report['handoff_precision']:.1%}  lang {report['language_accuracy']:.1%}", flush=True)
-    print("\naverage over seeds", seeds)
+            if args.errors:
+                for e in report["errors"]:
+                    print("    ", json.dumps(e, ensure_ascii=False))
+    print("\naverage over", [m[0] for m in models])
     for name, reports in results.items():
         print(f"\n{name} ({reports[0]['messages']} messages)")
         for key, label, target in FIGURES:
@@ -93,6 +128,21 @@ def main() -> None:
         print("  per language: " + "  ".join(f"{k} {v:.0%}" for k, v in sorted(per_lang.items())))
         print(f"  lowest language        {min(per_lang.values()):.1%}")
         print(f"  speed                  {sum(r['messages_per_second'] for r in reports)/len(reports):.0f} messages/s")
+        last = reports[-1]  # detail from the last model
+        print(line("all", last))
+        if last["long"]["messages"]:
+            print(line("long>150", last["long"]))
+        for lang, detail in last["per_language_detail"].items():
+            print(line(lang, detail))
+        if last.get("follow_up_language") is not None:
+            print(f"  short follow-ups keep the conversation's language: {pct(last['follow_up_language'])}; "
+                  f"gibberish reported as fallback: {pct(last['gibberish_fallback'])}")
+    # long messages over all sets, against short ones
+    long_all = [r["long"] for rs in results.values() for r in rs[-1:] if r["long"]["messages"]]
+    if long_all:
+        n = sum(r["messages"] for r in long_all)
+        t1 = sum(r["top1"] * r["messages"] for r in long_all) / n
+        print(f"\nlong messages (> 150 characters) over all sets: {n} messages, top-1 {t1:.1%}")
     everything = [r for rs in data.values() for r in rs]
     print(f"\nplain langdetect (seeded, restricted to supported languages): {langdetect_baseline(everything):.1%} "
           f"on all {len(everything)} messages")

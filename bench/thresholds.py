@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/thresholds.py
 
-Parses every held-out message once, then replays the decision (bot/assistant.py
-`_choose`) for several ANSWER_THRESHOLD values and prints, per set: the share
+Understands every held-out message once, then replays the decision (bot/assistant.py
+`decide`) for several ANSWER_THRESHOLD values and prints, per set: the share
 answered directly, how often a direct answer is right, how often the right topic
 is answered or offered, and hand-off recall/precision. Use it to choose the
 threshold; the figures of record come from bench/nlu_quality.py.
@@ -30,12 +30,7 @@ def main() -> None:
     parsed = {}
     for name, path in SETS.items():
         rows = [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
-        items = []
-        for r in rows:
-            p = a.engine.parse(r["text"])
-            ranking = [(x["name"], float(x["confidence"])) for x in p["intent_ranking"] if x["name"] != "nlu_fallback"]
-            items.append((r, ranking, a.safety.topics(r["text"])))
-        parsed[name] = items
+        parsed[name] = [(r, a.understand(r["text"])) for r in rows]
     grid = [(a, a) for a in (0.35, 0.45, 0.55, 0.7)] + [(0.45, s) for s in (0.2, 0.25, 0.3, 0.35)]
     for threshold, sensitive in grid:
         assistant_module.ANSWER_THRESHOLD = threshold
@@ -43,8 +38,8 @@ def main() -> None:
         line = [f"answer {threshold:.2f} sensitive {sensitive:.2f}"]
         for name, items in parsed.items():
             direct = direct_right = covered = tp = fp = fn = 0
-            for r, ranking, safety in items:
-                intent, topic, options = a._choose(ranking[0][0], ranking[0][1], ranking, safety)
+            for r, understanding in items:
+                intent, topic, options, _ = a.decide(understanding)
                 gold = set(r["topics"])
                 handoff = kind_of(intent) in HANDOFF_KINDS
                 if intent != "nlu_fallback":

@@ -9,45 +9,122 @@ from typing import Any
 from bot.config import PROJECT_ROOT
 
 
-def evaluate(assistant: Any, rows: list[dict[str, Any]], use_lang_hint: bool = True) -> dict[str, Any]:
-    per_lang: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    top1 = offered = direct = direct_right = lang_right = 0
-    tp = fp = fn = 0
-    confusions: Counter[tuple[str, str]] = Counter()
-    started = time.perf_counter()
-    for row in rows:
-        decision = assistant.respond(row["text"], lang_hint=row.get("lang") if use_lang_hint else None)
+URGENT = "child_safety_emergency"
+LONG = 150  # characters: a "long" message (issue 8)
+FOLLOW_UPS = ("ok", "CLB ?", "Smartschool?", "👍", "2", "Ahmed", "Hallo", "qwzx blorf")
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return a / b if b else None
+
+
+class _Tally:
+    """Counts for one slice of the messages (all, one language, long ones)."""
+
+    def __init__(self) -> None:
+        self.n = self.top1 = self.offered = self.direct = self.direct_right = self.lang_right = 0
+        self.tp = self.fp = self.fn = self.utp = self.ufp = self.ufn = self.conf_hi = self.conf_hi_right = 0
+        self.conf_mid = self.conf_mid_right = 0
+
+    def add(self, row: dict[str, Any], decision: Any) -> bool:
         gold = set(row["topics"])
         right = decision.topic in gold
-        top1 += right
-        offered += right or bool(gold & set(decision.options))
+        self.n += 1
+        self.top1 += right
+        self.offered += right or bool(gold & set(decision.options))
         if not decision.options:
-            direct += 1
-            direct_right += right
-        per_lang[row.get("lang", "?")][0] += right
-        per_lang[row.get("lang", "?")][1] += 1
-        lang_right += decision.language == row.get("lang")
+            self.direct += 1
+            self.direct_right += right
+        self.lang_right += decision.language == row.get("lang")
         want = bool(row.get("handoff"))
-        tp += want and decision.handoff
-        fp += decision.handoff and not want
-        fn += want and not decision.handoff
+        self.tp += want and decision.handoff
+        self.fp += decision.handoff and not want
+        self.fn += want and not decision.handoff
+        want_urgent = URGENT in gold and len(gold) == 1
+        urgent = decision.topic == URGENT and decision.handoff and "112" in decision.reply
+        self.utp += want_urgent and urgent
+        self.ufp += urgent and not want_urgent
+        self.ufn += want_urgent and not urgent
+        if decision.confidence >= 0.9 and not decision.options:
+            self.conf_hi += 1
+            self.conf_hi_right += right
+        if 0.7 <= decision.confidence < 0.9 and not decision.options:
+            self.conf_mid += 1
+            self.conf_mid_right += right
+        return right
+
+    def report(self) -> dict[str, Any]:
+        n = max(self.n, 1)
+        return {
+            "messages": self.n,
+            "top1": self.top1 / n,
+            "answered_or_offered": self.offered / n,
+            "direct_share": self.direct / n,
+            "direct_precision": self.direct_right / max(self.direct, 1),
+            "handoff_precision": self.tp / max(self.tp + self.fp, 1),
+            "handoff_recall": self.tp / max(self.tp + self.fn, 1),
+            "urgent_recall": _ratio(self.utp, self.utp + self.ufn),
+            "urgent_precision": _ratio(self.utp, self.utp + self.ufp),
+            "urgent_counts": {"tp": self.utp, "fp": self.ufp, "fn": self.ufn},
+            "calibration": _ratio(self.conf_hi_right, self.conf_hi),
+            "confident_answers": self.conf_hi,
+            "calibration_07": _ratio(self.conf_mid_right, self.conf_mid),  # share right among 0.7 <= confidence < 0.9
+            "fairly_confident_answers": self.conf_mid,
+            "language_accuracy": self.lang_right / n,
+        }
+
+
+def evaluate(assistant: Any, rows: list[dict[str, Any]], use_lang_hint: bool = True,
+             follow_ups: bool = False) -> dict[str, Any]:
+    """Score `rows` (eval-sample format). Per language and for long messages (> 150 characters) separately:
+    top-1, right answered-or-offered, direct-answer precision, hand-off and urgent recall/precision and
+    calibration (share right among direct answers with confidence >= 0.9). With `follow_ups`, every long
+    message is followed, in the same conversation, by short messages ("ok", "CLB ?", ...) whose language
+    must stay the conversation's."""
+    everything, long_ = _Tally(), _Tally()
+    per_lang: dict[str, _Tally] = defaultdict(_Tally)
+    confusions: Counter[tuple[str, str]] = Counter()
+    errors: list[dict[str, Any]] = []
+    follow_total = follow_right = gib_total = gib_fallback = 0
+    started = time.perf_counter()
+    for row in rows:
+        sender = f"eval-{row.get('id')}" if follow_ups else None
+        decision = assistant.respond(row["text"], sender=sender, lang_hint=row.get("lang") if use_lang_hint else None)
+        right = everything.add(row, decision)
+        per_lang[row.get("lang", "?")].add(row, decision)
+        if len(row["text"]) > LONG:
+            long_.add(row, decision)
         if not right:
-            confusions[(sorted(gold)[0], decision.topic)] += 1
-    n = max(len(rows), 1)
+            confusions[(sorted(row["topics"])[0], decision.topic)] += 1
+        if not right or decision.handoff != bool(row.get("handoff")):
+            errors.append({"id": row.get("id"), "expected": row["topics"], "got": decision.topic,
+                           "confidence": round(decision.confidence, 3), "handoff": decision.handoff,
+                           "options": decision.options})
+        if follow_ups and len(row["text"]) > LONG:
+            for text in FOLLOW_UPS:
+                d = assistant.respond(text, sender=sender)
+                follow_total += 1
+                follow_right += d.language == row.get("lang")
+                if text == FOLLOW_UPS[-1]:
+                    gib_total += 1
+                    gib_fallback += d.topic == "fallback"
     seconds = time.perf_counter() - started
-    return {
-        "messages": len(rows),
-        "top1": top1 / n,
-        "answered_or_offered": offered / n,
-        "direct_share": direct / n,
-        "direct_precision": direct_right / max(direct, 1),
-        "handoff_precision": tp / max(tp + fp, 1),
-        "handoff_recall": tp / max(tp + fn, 1),
-        "language_accuracy": lang_right / n,
-        "per_language": {k: v[0] / v[1] for k, v in sorted(per_lang.items())},
+    out = everything.report()
+    out.update({
+        "per_language": {k: v.top1 / max(v.n, 1) for k, v in sorted(per_lang.items())},
+        "per_language_detail": {k: v.report() for k, v in sorted(per_lang.items())},
+        "long": long_.report(),
+        "follow_up_language": _ratio(follow_right, follow_total),
+        "gibberish_fallback": _ratio(gib_fallback, gib_total),
         "confusions": [{"expected": e, "got": g, "count": c} for (e, g), c in confusions.most_common(15)],
+        "errors": errors,
         "messages_per_second": len(rows) / seconds if seconds else 0.0,
-    }
+    })
+    return out
+
+
+def _fmt(v: float | None) -> str:
+    return "-" if v is None else f"{v:.1%}"
 
 
 def format_report(r: dict[str, Any]) -> str:
@@ -59,6 +136,10 @@ def format_report(r: dict[str, Any]) -> str:
         f"hand-off precision       {r['handoff_precision']:.1%}",
         f"hand-off recall          {r['handoff_recall']:.1%}",
         f"language identification  {r['language_accuracy']:.1%}",
+        f"urgent answers           recall {_fmt(r['urgent_recall'])}, precision {_fmt(r['urgent_precision'])}",
+        f"calibration              {_fmt(r['calibration'])} right of {r['confident_answers']} answers with confidence >= 0.9",
+        f"long messages (>{LONG})    {r['long']['messages']}: top-1 {_fmt(r['long']['top1'] if r['long']['messages'] else None)}, "
+        f"hand-off recall {_fmt(r['long']['handoff_recall'] if r['long']['messages'] else None)}",
         f"speed                    {r['messages_per_second']:.0f} messages/s",
         "per language: " + "  ".join(f"{k} {v:.0%}" for k, v in r["per_language"].items()),
         "confusions (expected → got):",

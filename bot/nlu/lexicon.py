@@ -2,7 +2,8 @@
 
 A one-word term matches any word that starts with it ("vaccin" matches
 "vaccinatie"); terms shorter than 4 characters match whole words only; a
-multi-word term matches consecutive words by the same rule.
+multi-word term matches consecutive words by the same rule; a term written
+"=word" matches that whole word only.
 """
 from __future__ import annotations
 
@@ -20,21 +21,23 @@ class TermMatcher:
 
     def __init__(self, terms_by_label: dict[str, Iterable[str]]) -> None:
         self.labels = sorted(terms_by_label)
-        # first word -> list of (all words, label); lets a message be scanned in one pass
-        self._index: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        # first word -> list of (all words, label, whole words only); lets a message be scanned in one pass
+        self._index: dict[str, list[tuple[tuple[str, ...], str, bool]]] = defaultdict(list)
         self._prefix_heads: dict[int, set[str]] = defaultdict(set)
         for label, terms in terms_by_label.items():
             for term in terms:
-                parts = tuple(words(str(term)))
+                term = str(term)
+                exact = term.startswith("=")
+                parts = tuple(words(term[1:] if exact else term))
                 if not parts:
                     continue
-                self._index[parts[0]].append((parts, label))
-                if len(parts[0]) >= 4:
+                self._index[parts[0]].append((parts, label, exact))
+                if len(parts[0]) >= 4 and not exact:
                     self._prefix_heads[len(parts[0])].add(parts[0])
 
     @staticmethod
-    def _word_matches(term: str, word: str) -> bool:
-        return word == term or (len(term) >= 4 and word.startswith(term))
+    def _word_matches(term: str, word: str, exact: bool = False) -> bool:
+        return word == term or (not exact and len(term) >= 4 and word.startswith(term))
 
     def _heads(self, word: str) -> list[str]:
         heads = [word] if word in self._index else []
@@ -46,15 +49,24 @@ class TermMatcher:
     def match(self, text: str) -> dict[str, int]:
         """Label -> number of matches in `text`."""
         found: dict[str, int] = defaultdict(int)
+        for label, _, _ in self.spans(text):
+            found[label] += 1
+        return dict(found)
+
+    def spans(self, text: str) -> list[tuple[str, int, int]]:
+        """(label, first word, one past the last word) of every match in `text`, in word positions."""
+        out: list[tuple[str, int, int]] = []
         tokens = words(text)
         for i, word in enumerate(tokens):
             for head in self._heads(word):
-                for parts, label in self._index[head]:
+                for parts, label, exact in self._index[head]:
+                    if exact and head != word:
+                        continue
                     if i + len(parts) <= len(tokens) and all(
-                        self._word_matches(p, tokens[i + k]) for k, p in enumerate(parts)
+                        self._word_matches(p, tokens[i + k], exact) for k, p in enumerate(parts)
                     ):
-                        found[label] += 1
-        return dict(found)
+                        out.append((label, i, i + len(parts)))
+        return out
 
 
 def load_terms(path: Path | str, section: str) -> dict[str, list[str]]:
