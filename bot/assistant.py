@@ -155,13 +155,40 @@ class Assistant:
             self.respond(text)
 
     async def respond_async(self, text: str, **kwargs: Any) -> Decision:
+        """`respond` for the bot: the dialogue layer runs in its one worker thread, and a translation (a
+        tier-2 language through Dutch) runs in the translator's own threads, before and after it, so a slow
+        translation service never holds up the answers of other parents."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: self.respond(text, **kwargs))
+        translator = self.translator
+        if translator is None or not translator.available:
+            return await loop.run_in_executor(self._executor, lambda: self.respond(text, **kwargs))
+        stored = kwargs.get("lang_hint") or self._remembered_language(kwargs.get("sender"))
+        lang = self.detector.detect(text, stored=stored, telegram=kwargs.get("telegram_lang")).language
+        dutch: str | None = None
+        if lang not in TIER1 and text.strip():
+            try:
+                dutch = await translator.translate_async(text, lang, SOURCE_LANGUAGE)
+            except TranslationUnavailable:
+                dutch = None
+        decision = await loop.run_in_executor(
+            self._executor, lambda: self.respond(text, pretranslated=dutch, translate_reply=False, **kwargs))
+        if decision.machine_translated and decision.dutch_reply is not None and decision.reply == decision.dutch_reply:
+            try:
+                decision.reply = await translator.translate_async(decision.dutch_reply, SOURCE_LANGUAGE,
+                                                                  decision.reply_language)
+            except TranslationUnavailable:
+                return self._tier2(decision.reply_language, decision.topic, decision.confidence, decision.action,
+                                   [decision.topic] if decision.handoff else [])
+        return decision
 
     # ------------------------------------------------------------------
     def respond(self, text: str, sender: str | None = None, lang_hint: str | None = None,
                 telegram_lang: str | None = None, school: dict[str, Any] | None = None,
-                teacher: str | None = None) -> Decision:
+                teacher: str | None = None, pretranslated: str | None = None,
+                translate_reply: bool = True) -> Decision:
+        """Understand and answer one message. `pretranslated`: the message in Dutch, made beforehand (the
+        bot translates outside this thread); `translate_reply` False leaves the reply in Dutch for the
+        caller to translate (marked `machine_translated`, with `dutch_reply` equal to `reply`)."""
         stored = lang_hint or self._remembered_language(sender)
         detection = self.detector.detect(text, stored=stored, telegram=telegram_lang)
         lang = detection.language
@@ -174,7 +201,9 @@ class Assistant:
             return Decision(lang, "fallback", 0.0, [], False,
                             tr(reply_lang, "Ik zie een leeg bericht. Schrijf gerust je vraag."), reply_lang, "empty")
         translated_from = None
-        if lang not in TIER1 and self.translator is not None and self.translator.available:
+        if lang not in TIER1 and pretranslated is not None:
+            text, translated_from = pretranslated, lang
+        elif lang not in TIER1 and self.translator is not None and self.translator.available and translate_reply:
             try:  # understand through Dutch, answer in the parent's language (marked as machine translation)
                 text = self.translator.translate(text, lang, SOURCE_LANGUAGE)
                 translated_from = lang
@@ -186,7 +215,8 @@ class Assistant:
         also = self._also(u, topic) if not options else []
         action = self.engine.decide(parse, intent, conf, sender)
         if translated_from:
-            return self._machine_translated(action, topic, conf, options, translated_from, school, teacher)
+            return self._machine_translated(action, topic, conf, options, translated_from, school, teacher,
+                                            translate_reply)
         if lang not in TIER1:
             return self._tier2(lang, topic, conf, action, safety)
         facts = content.Facts(school, lang, teacher=teacher)
@@ -301,13 +331,16 @@ class Assistant:
         return out[:1]
 
     def _machine_translated(self, action: str, topic: str, conf: float, options: list[str], lang: str,
-                            school: dict[str, Any] | None, teacher: str | None) -> Decision:
+                            school: dict[str, Any] | None, teacher: str | None,
+                            translate_reply: bool = True) -> Decision:
         dutch = self._reply(action, topic, conf, options, SOURCE_LANGUAGE, content.Facts(school, SOURCE_LANGUAGE,
                                                                                           teacher=teacher))
-        try:
-            reply = self.translator.translate(dutch.reply, SOURCE_LANGUAGE, lang)  # type: ignore[union-attr]
-        except TranslationUnavailable:
-            return self._tier2(lang, topic, conf, action, [topic] if dutch.handoff else [])
+        reply = dutch.reply
+        if translate_reply:
+            try:
+                reply = self.translator.translate(dutch.reply, SOURCE_LANGUAGE, lang)  # type: ignore[union-attr]
+            except TranslationUnavailable:
+                return self._tier2(lang, topic, conf, action, [topic] if dutch.handoff else [])
         return Decision(lang, dutch.topic, conf, dutch.options, dutch.handoff, reply, lang, action,
                         dutch_reply=dutch.reply, show_language_picker=dutch.show_language_picker,
                         machine_translated=True, option_titles=[title(t, lang) for t in dutch.options])

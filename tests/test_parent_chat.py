@@ -46,3 +46,17 @@ async def test_talk_to_a_person_button_tells_who_will_answer(harness):
     reply = (await harness.say(user, "/help"))[-1]
     answer = (await harness.tap(user, reply, "P"))[-1]
     assert "Fatma Yilmaz" in answer.text
+
+
+async def test_a_message_clearly_in_another_language_switches_with_one_tap_back(harness):
+    from bot import store
+
+    parent = harness.emu.user(7301, "Claire")
+    await harness.onboard(parent, "English")
+    answer = (await harness.say(parent, "Bonjour, à quelle heure commence l'école le matin pour mon fils ?"))[-1]
+    assert answer.text.startswith("🌐 Français")
+    assert store.get_caregiver(harness.db, 7301)["language"] == "fr"
+    back = (await harness.tap(parent, answer, "L:en:"))[-1]
+    assert "English" in back.text
+    assert store.get_caregiver(harness.db, 7301)["language"] == "en"
+    assert harness.emu.sent_to(7301, "sendMessage")[-2].text == answer.text, "the answer itself stays"

@@ -52,3 +52,25 @@ def test_glossary_terms_survive_translation():
     protected, terms = protect("Het oudercontact en het CLB")
     assert "oudercontact" not in protected and terms == ["oudercontact", "CLB"]
     assert restore("The [0] and the [ 1 ]", terms) == "The oudercontact and the CLB"
+
+
+async def test_a_slow_translation_does_not_hold_up_other_parents_answers(assistant, db):
+    """Translation runs in its own threads: while a Persian message waits for the service, a Dutch parent
+    is answered by the dialogue layer."""
+    import asyncio
+
+    with FakeLibreTranslate(PHRASES) as fake:
+        fake.delay = 1.5
+        with_mt = Assistant(assistant.engine, translator=Translator(LibreTranslate(fake.url), db, timeout=5))
+        done: list[str] = []
+
+        async def ask(text: str, name: str) -> None:
+            await with_mt.respond_async(text, sender=name)
+            done.append(name)
+
+        slow = asyncio.create_task(ask(PERSIAN, "persian"))
+        await asyncio.sleep(0.2)  # the Persian message is at the translation service now
+        await ask("Wanneer begint de school 's morgens?", "dutch")
+        await slow
+        assert done == ["dutch", "persian"]
+        assert [r["source"] + ">" + r["target"] for r in fake.requests] == ["fa>nl", "nl>fa"]

@@ -96,9 +96,14 @@ async def on_language_page(update: Update, context: ContextTypes.DEFAULT_TYPE, p
 async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE, lang_: str, token_: str) -> Answer:
     services = services_of(context)
     caregiver = store.get_caregiver(services.db, update.effective_user.id)
-    if caregiver:  # /language from someone who already consented
+    if caregiver:  # /language, or "↩️ back" under an answer, from someone who already consented
         store.set_language(services.db, caregiver["telegram_id"], lang_)
-        edit(update, context, tr(lang_, "Gelukt! Ik spreek nu {language} met je.", language=BY_CODE[lang_].native_name))
+        done = tr(lang_, "Gelukt! Ik spreek nu {language} met je.", language=BY_CODE[lang_].native_name)
+        message = update.callback_query.message
+        if message is not None and getattr(message, "text", None) == keyboards.PICKER_PROMPT:
+            edit(update, context, done)
+        else:  # a button under an answer: the answer stays
+            reply(update, context, done)
         return Answer(BY_CODE[lang_].native_name)
     days = _retention_for_invite(services, token_)
     edit(update, context, f"✔️ {BY_CODE[lang_].native_name}")

@@ -162,12 +162,18 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, caregiver:
         reply(update, context, tr(
             decision.reply_language, "Dank je voor je lange bericht. Ik heb het begin gelezen; het hele bericht "
                                      "blijft bewaard, zodat een persoon het kan lezen."))
+    back_to = None
+    if caregiver is not None and decision.language_switched and decision.reply_language in BY_CODE \
+            and decision.reply_language != caregiver["language"]:
+        # clearly written in another language: the conversation follows, with one tap back
+        back_to = caregiver["language"]
+        store.set_language(services.db, caregiver["telegram_id"], decision.reply_language)
     if caregiver is not None:
         days = store.retention_days_for(services.db, caregiver["telegram_id"], services.settings.retention_days)
         store.log_message(services.db, caregiver["telegram_id"], "out", decision.reply, decision.language, days,
                           topic=decision.topic, confidence=decision.confidence, options=decision.options,
                           handoff=decision.handoff)
-    replies.send_decision(update, context, decision)
+    replies.send_decision(update, context, decision, back_to)
     if decision.handoff and caregiver is not None:
         await handoff.hand_off(update, context, caregiver, decision.topic, decision.action)
     elif decision.handoff:

@@ -13,13 +13,17 @@ from bot.telegram.buttons import button, word
 from bot.telegram.keyboards import Buttons
 from bot.telegram.services import reply, services_of
 from bot.send_queue import NOW
-from bot.topics import kind_of, topic_kinds
+from bot.languages import BY_CODE
+from bot.topics import kind_of, title as topic_title, topic_kinds
 
 TELEGRAM_LIMIT = 4096
 
 
-def decision_buttons(decision: Decision) -> Buttons:
+def decision_buttons(decision: Decision, back_to: str | None = None) -> Buttons:
     rows: Buttons = [[(title, f"T:{topic}")] for topic, title in zip(decision.options, decision.option_titles)]
+    rows += [[("➕ " + topic_title(topic, decision.reply_language), f"T:{topic}")] for topic in decision.also]
+    if back_to:  # the parent wrote in another language: one tap back to the one they chose
+        rows.append([("↩️ " + BY_CODE[back_to].native_name, f"L:{back_to}:")])
     if decision.dutch_reply:
         rows.append([(tr(decision.reply_language, "🇳🇱 Toon in het Nederlands"), f"D:{decision.topic}")])
     if not decision.handoff:
@@ -27,12 +31,15 @@ def decision_buttons(decision: Decision) -> Buttons:
     return rows
 
 
-def send_decision(update: Update, context: ContextTypes.DEFAULT_TYPE, decision: Decision) -> None:
+def send_decision(update: Update, context: ContextTypes.DEFAULT_TYPE, decision: Decision,
+                  back_to: str | None = None) -> None:
     text = decision.reply
     if decision.machine_translated:
         text += "\n\n🤖 " + tr(decision.reply_language, "Automatisch vertaald")
+    if back_to:
+        text = f"🌐 {BY_CODE[decision.reply_language].native_name}\n\n{text}"
     urgent = kind_of(decision.topic) == "urgent"  # the emergency numbers go out before anything else
-    reply(update, context, text[:TELEGRAM_LIMIT], decision_buttons(decision), lane=NOW if urgent else None)
+    reply(update, context, text[:TELEGRAM_LIMIT], decision_buttons(decision, back_to), lane=NOW if urgent else None)
     if decision.show_language_picker:
         reply(update, context, keyboards.PICKER_PROMPT, keyboards.language_picker())
 
