@@ -54,7 +54,7 @@ def serve() -> None:
     logging.basicConfig(level=logging.WARNING)
     runtime.ensure_model = lambda d: latest_model(d) or train(d, languages=("nl", "en", "fr", "ar", "tr"))
     synchronous = os.environ.get("VOTE_BENCH_SYNCHRONOUS")
-    if synchronous:  # an experiment for the lead: SQLite's commit durability (open_db leaves it at FULL)
+    if synchronous:  # an experiment for the lead: SQLite's commit durability (open_db sets NORMAL, with WAL)
         plain_open = runtime.open_db
 
         def open_db(path):
@@ -99,7 +99,7 @@ async def main() -> None:
     ap.add_argument("--window", type=float, default=60.0, help="seconds in which all parents vote")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--synchronous", choices=["FULL", "NORMAL"],
-                    help="experiment: the bot's SQLite synchronous setting (default: as open_db leaves it, FULL)")
+                    help="experiment: the bot's SQLite synchronous setting (default: as open_db sets it, NORMAL)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     tmp = Path(tempfile.mkdtemp(prefix="schoolbrug-vote-bench-"))
@@ -239,7 +239,7 @@ async def main() -> None:
         lat = sorted(latencies)
         p95 = percentile(lat, 0.95)
         print(f"parents                 {args.parents} (12 languages), dot vote: 3 stickers, stacking; "
-              f"SQLite synchronous {args.synchronous or 'FULL (as open_db leaves it)'}; load average "
+              f"SQLite synchronous {args.synchronous or 'NORMAL (as open_db sets it)'}; load average "
               f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         print(f"ballots delivered       all {len(arrival)} within {max(arrival):.1f} s of creation "
               f"(Telegram's 30 msg/s; the vote loop looks every 2 s)")
