@@ -147,6 +147,16 @@ def unfinished(db: Database, escalation_id: int, kind: str) -> bool:
                       "('held', 'pending', 'sending')", [escalation_id, kind]).fetchone() is not None
 
 
+def scrub(db: Database, payload: str, row_id: int | None = None, kind: str | None = None,
+          key_like: str | None = None) -> int:
+    """Replace the text of delivered (or failed) rows by `payload`: one row, or the rows of `kind` whose
+    dedupe key is LIKE `key_like` (a message that named a parent's choice keeps no text once sent)."""
+    if row_id is not None:
+        return db.execute("update send_queue set payload = ? where id = ?", [payload, row_id]).rowcount
+    return db.execute("update send_queue set payload = ? where kind = ? and status in ('sent', 'failed') "
+                      "and dedupe_key like ?", [payload, kind, key_like]).rowcount
+
+
 def counts(db: Database) -> dict[str, int]:
     return {status: n for status, n in db.execute("select status, count(*) from send_queue group by status")}
 

@@ -401,13 +401,13 @@ def _vote_delivered(db: Database, row: dict[str, Any], delivered: send_queue.Del
 def _scrub_when_sent(db: Database, row: dict[str, Any], delivered: send_queue.Delivered) -> None:
     """A message that named a parent's choice (an edited ballot, "you chose ...") keeps no text once
     delivered: Telegram has it in the parent's own chat, and the bot need not."""
-    db.execute("update send_queue set payload = ? where id = ?", [SCRUBBED, row["id"]])
+    send_queue.scrub(db, SCRUBBED, row_id=row["id"])
 
 
 @send_queue.on_failed
 def _scrub_when_failed(db: Database, row: dict[str, Any], reason: str, error: str) -> None:
     if row["kind"] == "vote_private":
-        db.execute("update send_queue set payload = ? where id = ?", [SCRUBBED, row["id"]])
+        send_queue.scrub(db, SCRUBBED, row_id=row["id"])
 
 
 # ----------------------------------------------------------------- the taps
@@ -669,8 +669,7 @@ def close(db: Database, vote_id: int, tz: ZoneInfo = BRUSSELS) -> Closing:
 def forget_choices(db: Database, vote_id: int) -> None:
     """Anonymity after closing: no row left that links a caregiver to an option of this vote."""
     db.execute("delete from vote_placements where vote_id = ?", [vote_id])
-    db.execute("update send_queue set payload = ? where kind = 'vote_private' and status in ('sent', 'failed') "
-               "and dedupe_key like ?", [SCRUBBED, f"vote:{vote_id}:%"])
+    send_queue.scrub(db, SCRUBBED, kind="vote_private", key_like=f"vote:{vote_id}:%")
     db.execute("delete from inbox where json_extract(payload, '$.callback_query.data') like ?", [f"V%:{vote_id}:%"])
 
 
