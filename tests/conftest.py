@@ -3,7 +3,9 @@ a real SQLite file per test, and the bot running its real python-telegram-bot
 stack over HTTP against the local Bot API emulator on 127.0.0.1."""
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -108,6 +110,17 @@ class Harness:
         relation_msg = linked[-1]
         await self.tap(user, relation_msg, relation_msg.buttons[0]["callback_data"], expect=1,
                        method="editMessageText")
+
+
+async def until(predicate, timeout: float = 10.0, step: float = 0.05):
+    """Wait until `predicate()` is truthy and return its value (the bot works in its own tasks)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        await asyncio.sleep(step)
+    raise TimeoutError("condition not met")
 
 
 async def start_bot(services: Services, emulator: BotApiEmulator):

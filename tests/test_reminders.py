@@ -3,6 +3,7 @@ answers with one tap; delivery survives crashes, 429 storms and blocked bots (is
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import subprocess
@@ -29,14 +30,9 @@ def no_quiet_hours(monkeypatch):
     monkeypatch.setattr(reminders, "QUIET_HOURS", None)
 
 
-async def until(predicate, timeout=20.0, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        await asyncio.sleep(step)
-    raise TimeoutError("condition not met")
+from conftest import until as wait_until  # noqa: E402
+
+until = functools.partial(wait_until, timeout=20.0)
 
 
 def add_families(db, n, start=600000, class_code="L1A", langs=LANGS):

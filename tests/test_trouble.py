@@ -17,6 +17,8 @@ import pytest
 from bot import escalations, send_queue, store
 from bot.i18n import tr
 
+from conftest import until
+
 TEAM = -100500
 FATMA, JAN, TEACHER, ADMIN = 710, 711, 712, 713
 ALWAYS = json.dumps({d: ["00:00-23:59"] for d in escalations.DAYS})
@@ -35,14 +37,6 @@ def team(harness):
     return harness
 
 
-async def until(predicate, timeout=10.0, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        await asyncio.sleep(step)
-    raise TimeoutError("condition not met")
 
 
 def thread_texts(emu, thread_id):

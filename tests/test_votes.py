@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import sqlite3
@@ -32,14 +33,9 @@ def make_vote(db, stickers=1, stack=False, anonymous=True, minutes=60, audience=
     return votes.create(db, spec, created_by="test")
 
 
-async def until(predicate, timeout=30.0, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        await asyncio.sleep(step)
-    raise TimeoutError("condition not met")
+from conftest import until as wait_until  # noqa: E402
+
+until = functools.partial(wait_until, timeout=30.0)
 
 
 async def ballot(h, user_id, after=0):
